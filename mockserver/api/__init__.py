@@ -1,0 +1,1 @@
+"""HTTP handlers: the OpenAI-compatible routes and the ``/__mock__/`` control API."""

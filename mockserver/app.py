@@ -1,0 +1,69 @@
+"""``create_app``: the Starlette application with the OpenAI-compatible routes, the control API and error handling."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mockserver import errors
+from mockserver.api import control
+from mockserver.api.chat import chat_completions
+from mockserver.api.models import get_model, list_models
+from mockserver.catalog import load_catalog
+from mockserver.config import Settings
+from mockserver.context import AppContext, context, request_id
+from mockserver.middleware import RequestContextMiddleware, error_bytes
+
+
+def _error_response(request: Request, error: errors.ApiError) -> Response:
+    body, headers = error_bytes(error, context(request).settings, request_id(request))
+    response = Response(body, status_code=error.status)
+    response.raw_headers = headers
+    return response
+
+
+async def _on_api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, errors.ApiError)
+    return _error_response(request, exc)
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        error = errors.method_not_allowed(request.method, request.url.path)
+    else:
+        error = errors.route_not_found(request.method, request.url.path)
+    return _error_response(request, error)
+
+
+def routes(prefix: str) -> list[Route]:
+    """The API routes under ``prefix`` plus the control routes."""
+    return [
+        Route(f"{prefix}/chat/completions", chat_completions, methods=["POST"]),
+        Route(f"{prefix}/models", list_models, methods=["GET"]),
+        Route(f"{prefix}/models/{{model_id:path}}", get_model, methods=["GET"]),
+        Route("/__mock__/health", control.health, methods=["GET"]),
+    ]
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the mock's ASGI app.
+
+    Args:
+        settings: configuration; defaults to ``Settings()`` (environment variables, then defaults).
+
+    Returns:
+        A Starlette app whose ``state.mock`` is the ``AppContext``.
+    """
+    settings = settings or Settings()
+    app = Starlette(
+        routes=routes(settings.prefix),
+        middleware=[Middleware(RequestContextMiddleware, settings=settings)],
+        exception_handlers={errors.ApiError: _on_api_error, HTTPException: _on_http_error},
+    )
+    app.state.mock = AppContext(settings=settings, catalog=load_catalog(settings.catalog))
+    return app

@@ -1,0 +1,156 @@
+"""The one ``Settings`` object: every knob, read from init kwargs, then ``CLARIFAI_MOCK_*`` env vars, then defaults."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_PREFIX = "/v2/ext/openai/v1"
+DEFAULT_UPSTREAM = "https://api.clarifai.com/v2/ext/openai/v1"
+
+
+class ErrorStyle(StrEnum):
+    """Shape of error bodies: Clarifai's ``{"status": …}`` or OpenAI's ``{"error": …}``."""
+
+    CLARIFAI = "clarifai"
+    OPENAI = "openai"
+
+
+class NoMatch(StrEnum):
+    """What to answer when no fixture matches a request."""
+
+    GENERATE = "generate"
+    STRICT = "strict"
+
+
+class StreamUsage(StrEnum):
+    """When a stream ends with a usage chunk: always (Clarifai forces it) or only when the client asks."""
+
+    ALWAYS = "always"
+    REQUESTED = "requested"
+
+
+class ResponseModel(StrEnum):
+    """What the ``model`` field of a reply holds."""
+
+    REQUEST = "request"
+    CANONICAL = "canonical"
+    BACKEND = "backend"
+
+
+class Scenario(StrEnum):
+    """Canned behaviours a PAT can be configured with."""
+
+    OK = "ok"
+    REVOKED = "revoked"
+    NO_SCOPES = "no_scopes"
+    OUT_OF_CREDIT = "out_of_credit"
+
+
+class PatScenario(StrEnum):
+    """Placeholder so ``rate_limit=N`` parses alongside the named scenarios (see ``parse_scenario``)."""
+
+    RATE_LIMIT = "rate_limit"
+
+
+def _split_csv(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [item.strip() for item in text.split(",") if item.strip()]
+    return value
+
+
+def _split_mapping(value: Any) -> Any:
+    """Accept ``{"pat": "revoked"}`` JSON or ``pat=revoked,pat2=rate_limit:5`` from env and flags."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("{"):
+            return json.loads(text)
+        value = [item for item in text.split(",") if item.strip()]
+    if isinstance(value, list | tuple):
+        pairs = {}
+        for item in value:
+            key, sep, scenario = str(item).partition("=")
+            if not sep:
+                raise ValueError(f"expected PAT=SCENARIO, got {item!r}")
+            pairs[key.strip()] = scenario.strip()
+        return pairs
+    return value
+
+
+class Settings(BaseSettings):
+    """Configuration of one mock server; CLI flags, pytest options and compose all build this object."""
+
+    model_config = SettingsConfigDict(env_prefix="CLARIFAI_MOCK_", frozen=True, populate_by_name=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    prefix: str = DEFAULT_PREFIX
+    fixtures: Annotated[list[Path], NoDecode] = Field(default_factory=list)
+    error_style: ErrorStyle = ErrorStyle.CLARIFAI
+    no_match: NoMatch = NoMatch.GENERATE
+    pats: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, description="Allow-list of PATs; empty accepts any non-empty PAT."
+    )
+    pat_scenarios: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict, description="PAT → revoked | no_scopes | out_of_credit | rate_limit:N"
+    )
+    log_level: str = "info"
+    seed: int | None = Field(
+        default=None, description="Pins ids, timestamps and request ids for byte-identical replies."
+    )
+    max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    stream_usage: StreamUsage = StreamUsage.ALWAYS
+    response_model: ResponseModel = ResponseModel.REQUEST
+    rate_limit: float | None = Field(default=None, gt=0, description="Requests per second per PAT; off when unset.")
+    catalog: Path | None = Field(default=None, description="Extra model catalog file merged over the bundled one.")
+    reload: bool = Field(default=True, description="Reload fixture files when they change on disk.")
+    journal_size: int = Field(default=1000, ge=1)
+    control_token: SecretStr | None = Field(default=None, description="Required on /__mock__/ routes when set.")
+
+    @field_validator("fixtures", "pats", mode="before")
+    @classmethod
+    def _csv(cls, value: Any) -> Any:
+        return _split_csv(value)
+
+    @field_validator("pat_scenarios", mode="before")
+    @classmethod
+    def _scenarios(cls, value: Any) -> Any:
+        return _split_mapping(value)
+
+    @field_validator("pat_scenarios")
+    @classmethod
+    def _check_scenarios(cls, value: dict[str, str]) -> dict[str, str]:
+        for scenario in value.values():
+            parse_scenario(scenario)
+        return value
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        return "/" + value.strip("/") if value.strip("/") else ""
+
+
+def parse_scenario(text: str) -> tuple[Scenario | None, float | None]:
+    """Split ``rate_limit:5`` into ``(None, 5.0)`` and ``revoked`` into ``(Scenario.REVOKED, None)``."""
+    name, _, arg = text.partition(":")
+    if name == PatScenario.RATE_LIMIT:
+        try:
+            rate = float(arg)
+        except ValueError:
+            raise ValueError(f"rate_limit needs a number of requests per second, got {text!r}") from None
+        if rate <= 0:
+            raise ValueError(f"rate_limit must be positive, got {text!r}")
+        return None, rate
+    try:
+        return Scenario(name), None
+    except ValueError:
+        choices = ", ".join([s.value for s in Scenario] + ["rate_limit:N"])
+        raise ValueError(f"unknown PAT scenario {text!r}; choose from {choices}") from None

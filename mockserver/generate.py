@@ -1,0 +1,43 @@
+"""Deterministic stand-ins for what a scripted reply leaves out: text, JSON for a schema, tool calls and arguments."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mockserver import synth
+from mockserver.chat_request import ChatRequest
+from mockserver.schema import ToolCallSpec
+
+
+def generated_tool_calls(request: ChatRequest, seed: int) -> list[ToolCallSpec]:
+    """The calls a model would be forced to make: the named function, or one offered tool when ``required``."""
+    forced = request.forced_tool()
+    if forced is not None:
+        return [ToolCallSpec(name=forced)]
+    if request.tool_choice != "required":
+        return []
+    names = [t.function.name for t in request.tools or [] if t.function is not None]
+    return [ToolCallSpec(name=names[seed % len(names)])] if names else []
+
+
+def generated_content(request: ChatRequest, seed: int) -> str:
+    """Prose, or JSON that validates against the requested ``response_format`` schema."""
+    response_format = request.response_format
+    if response_format is not None and response_format.type == "json_schema":
+        schema = response_format.json_schema.schema_ if response_format.json_schema else None
+        return dumps(synth.generate_value(schema or {"type": "object"}, seed))
+    if response_format is not None and response_format.type == "json_object":
+        return dumps({"answer": synth.generate_text(seed, sentences=1), "confidence": 0.5 + seed % 50 / 100})
+    return synth.generate_text(seed)
+
+
+def generated_arguments(request: ChatRequest, name: str, seed: int) -> dict[str, Any]:
+    """Arguments that satisfy the offered tool's JSON schema (``{}`` when the tool is not offered)."""
+    tool = request.tool_named(name)
+    return synth.generate_arguments(tool.parameters if tool else None, seed)
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON the way models emit it (non-ASCII kept)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

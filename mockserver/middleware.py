@@ -1,0 +1,82 @@
+"""Pure-ASGI middleware: a request id on every response, the body size limit, and a 500 safety net."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockserver import errors, ids
+from mockserver.config import Settings
+from mockserver.streaming import StreamDisconnect
+
+logger = logging.getLogger("mockserver")
+
+
+def error_bytes(error: errors.ApiError, settings: Settings, req_id: str) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    """Body and headers of an error response in the configured style."""
+    body = json.dumps(error.to_body(settings.error_style, req_id), separators=(",", ":")).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
+    return body, headers
+
+
+class RequestContextMiddleware:
+    """Gives each request an id (``scope["state"]["req_id"]``), enforces ``max_body_bytes`` and never lets a bug
+    answer with a traceback."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        state["req_id"] = ids.request_id()
+        limit = self.settings.max_body_bytes
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                rid = state["req_id"].encode()
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-clarifai-request-id", rid),
+                    (b"x-request-id", rid),
+                ]
+            await send(message)
+
+        received = 0
+
+        async def receive_limited() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise errors.too_large(limit)
+            return message
+
+        declared = dict(scope.get("headers", [])).get(b"content-length", b"0")
+        try:
+            if declared.isdigit() and int(declared) > limit:
+                raise errors.too_large(limit)
+            await self.app(scope, receive_limited, send_with_id)
+        except StreamDisconnect:
+            raise
+        except errors.ApiError as error:  # raised before routing (size) or outside handlers
+            await self._send_error(error, state["req_id"], send_with_id, started)
+        except Exception:
+            logger.exception("internal error answering %s %s", scope.get("method"), scope.get("path"))
+            await self._send_error(errors.internal_error(), state["req_id"], send_with_id, started)
+
+    async def _send_error(self, error: errors.ApiError, req_id: str, send: Send, started: bool) -> None:
+        if started:
+            return
+        body, headers = error_bytes(error, self.settings, req_id)
+        await send({"type": "http.response.start", "status": error.status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,92 @@
+"""``MockServer``: the app on a real port in a background thread, for tests and embedding."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+
+from mockserver.app import create_app
+from mockserver.config import Settings
+
+START_TIMEOUT = 10.0
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening socket bound now, in the caller's thread, so the port is known before the server runs."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+class MockServer:
+    """A running mock; use as a context manager or call ``start()`` / ``stop()``.
+
+    Args:
+        settings: configuration; ``port=0`` (the default here) picks a free port.
+    """
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings(port=0)
+        self.app = create_app(self.settings)
+        self._socket: socket.socket | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        """The bound port."""
+        if self._socket is None:
+            raise RuntimeError("the server is not started")
+        port: int = self._socket.getsockname()[1]
+        return port
+
+    @property
+    def url(self) -> str:
+        """``http://host:port`` of the running server."""
+        host = self.settings.host
+        return f"http://{'[' + host + ']' if ':' in host else host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI-compatible base URL to give an SDK client."""
+        return self.url + self.settings.prefix
+
+    def start(self) -> MockServer:
+        """Bind, start serving in a daemon thread and wait until requests are accepted."""
+        self._socket = bind_socket(self.settings.host, self.settings.port)
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="on", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name="clarifai-mock", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the mock server did not start")
+            time.sleep(0.001)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and wait for the thread to end."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=START_TIMEOUT)
+        if self._socket is not None:
+            self._socket.close()
+        self._server = self._thread = None
+
+    def __enter__(self) -> MockServer:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()

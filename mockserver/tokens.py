@@ -1,0 +1,70 @@
+"""Token counting: a real offline BPE encoding where one is installed, a deterministic heuristic otherwise."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Protocol
+
+_PIECES = re.compile(r"\w+|[^\w\s]")
+
+
+class _Encoding(Protocol):
+    def encode_ordinary(self, text: str) -> list[int]: ...
+
+    def decode(self, tokens: list[int]) -> str: ...
+
+
+@dataclass(frozen=True)
+class TokenCounter:
+    """Counts and cuts text in tokens; ``method`` says how (``o200k_base``, ``cl100k_base`` or ``heuristic``)."""
+
+    method: str
+    exact: bool
+    _encoding: _Encoding | None = None
+
+    def count(self, text: str) -> int:
+        """Number of tokens in ``text``."""
+        if not text:
+            return 0
+        if self._encoding is not None:
+            return len(self._encoding.encode_ordinary(text))
+        return sum(math.ceil(len(piece) / 4) for piece in _PIECES.findall(text))
+
+    def truncate(self, text: str, limit: int) -> str:
+        """The longest prefix of ``text`` that is at most ``limit`` tokens."""
+        if limit <= 0:
+            return ""
+        if self._encoding is not None:
+            tokens = self._encoding.encode_ordinary(text)
+            return text if len(tokens) <= limit else self._encoding.decode(tokens[:limit])
+        used, end = 0, 0
+        for found in _PIECES.finditer(text):
+            used += math.ceil(len(found.group()) / 4)
+            if used > limit:
+                break
+            end = found.end()
+        return text[:end]
+
+
+@lru_cache(maxsize=8)
+def _load(encoding: str) -> _Encoding | None:
+    try:
+        import bpe_openai
+    except ImportError:  # pragma: no cover - bpe-openai has wheels for x86_64 only
+        return None
+    try:
+        loaded: _Encoding = bpe_openai.get_encoding(encoding)
+    except Exception:  # unknown encoding name in a user catalog: fall back rather than fail requests
+        return None
+    return loaded
+
+
+def counter_for(encoding: str, *, exact: bool) -> TokenCounter:
+    """A counter for a catalog ``tokenizer`` name; ``exact`` is false when the encoding only approximates the model."""
+    loaded = _load(encoding)
+    if loaded is None:
+        return TokenCounter(method="heuristic", exact=False)
+    return TokenCounter(method=encoding, exact=exact, _encoding=loaded)
