@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -17,6 +21,7 @@ from mockserver.catalog import load_catalog
 from mockserver.config import Settings
 from mockserver.context import AppContext, context, request_id
 from mockserver.middleware import RequestContextMiddleware, error_bytes
+from mockserver.reload import Reloader
 
 
 def _error_response(request: Request, error: errors.ApiError) -> Response:
@@ -47,23 +52,58 @@ def routes(prefix: str) -> list[Route]:
         Route(f"{prefix}/models", list_models, methods=["GET"]),
         Route(f"{prefix}/models/{{model_id:path}}", get_model, methods=["GET"]),
         Route("/__mock__/health", control.health, methods=["GET"]),
+        Route("/__mock__/journal", control.journal, methods=["GET"]),
+        Route("/__mock__/reset", control.reset, methods=["POST"]),
+        Route("/__mock__/fixtures", control.list_fixtures, methods=["GET"]),
+        Route("/__mock__/fixtures", control.add_fixtures, methods=["POST"]),
+        Route("/__mock__/fixtures", control.delete_fixtures, methods=["DELETE"]),
+        Route("/__mock__/usage", control.usage, methods=["GET"]),
+        Route("/__mock__/reload", control.reload, methods=["POST"]),
     ]
 
 
+def _lifespan(ctx: AppContext) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]:
+    """Watch fixture files for changes while the server runs."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        watcher = None
+        if ctx.reloader is not None and ctx.settings.reload:
+            watcher = asyncio.create_task(ctx.reloader.watch(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            if watcher is not None:
+                await watcher
+
+    return lifespan
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
-    """Build the mock's ASGI app.
+    """Build the mock's ASGI app, loading fixture files first.
 
     Args:
         settings: configuration; defaults to ``Settings()`` (environment variables, then defaults).
 
     Returns:
         A Starlette app whose ``state.mock`` is the ``AppContext``.
+
+    Raises:
+        FixtureFileError: a fixture file is invalid (the server refuses to start).
     """
     settings = settings or Settings()
+    ctx = AppContext(settings=settings, catalog=load_catalog(settings.catalog))
+    if settings.fixtures:
+        ctx.reloader = Reloader(ctx.store, settings.fixtures)
+        ctx.reloader.load()
+
     app = Starlette(
         routes=routes(settings.prefix),
         middleware=[Middleware(RequestContextMiddleware, settings=settings)],
         exception_handlers={errors.ApiError: _on_api_error, HTTPException: _on_http_error},
+        lifespan=_lifespan(ctx),
     )
-    app.state.mock = AppContext(settings=settings, catalog=load_catalog(settings.catalog))
+    app.state.mock = ctx
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,9 @@ import uvicorn
 from pydantic import ValidationError
 
 from mockserver.config import ErrorStyle, NoMatch, ResponseModel, Settings, StreamUsage
+from mockserver.errors import FixtureFileError
+from mockserver.fixture_files import load_fixture_files
+from mockserver.schema import FixtureFile
 
 
 def build_settings(**given: Any) -> Settings:
@@ -25,10 +30,15 @@ def build_settings(**given: Any) -> Settings:
 
 
 def run_server(settings: Settings) -> None:
-    """Serve until interrupted (patched out in CLI tests)."""
+    """Serve until interrupted (patched out in CLI tests); an invalid fixture file stops start-up."""
     from mockserver.app import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app = create_app(settings)
+    except FixtureFileError as exc:
+        raise click.ClickException("invalid fixtures, not starting:\n" + str(exc)) from None
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
 
 
 def _choices(kind: type[Any]) -> click.Choice[str]:
@@ -63,3 +73,31 @@ def serve(**flags: Any) -> None:
     settings = build_settings(**flags)
     click.echo(f"clarifai-mock serving on http://{settings.host}:{settings.port}{settings.prefix}", err=True)
     run_server(settings)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(paths: tuple[Path, ...]) -> None:
+    """Check fixture files: every problem with file:line, fixture and field; warnings for shadowed fixtures."""
+    try:
+        result = load_fixture_files(paths)
+    except FixtureFileError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        raise SystemExit(1) from None
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    files = len({entry.source for entry in result.entries})
+    click.echo(f"ok: {len(result.entries)} fixtures in {files} files")
+
+
+@main.command()
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of fixture files, for editors to validate and complete them."""
+    document = {"$schema": "https://json-schema.org/draft/2020-12/schema", **FixtureFile.model_json_schema()}
+    text = json.dumps(document, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, "utf-8")

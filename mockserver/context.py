@@ -1,7 +1,8 @@
-"""The state one app holds (settings, catalog, limiter, fixtures, journal) and the typed way handlers reach it."""
+"""The state one app holds (settings, catalog, fixtures, journal, ledger) and the typed way handlers reach it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
@@ -9,8 +10,21 @@ from starlette.requests import Request
 from mockserver import errors
 from mockserver.auth import Caller
 from mockserver.catalog import Catalog
-from mockserver.config import Settings
+from mockserver.config import NoMatch, Settings
+from mockserver.journal import Journal
+from mockserver.ledger import Ledger
 from mockserver.ratelimit import RateLimiter
+from mockserver.reload import Reloader
+from mockserver.store import FixtureStore
+
+NAMESPACE_HEADER = "x-mock-namespace"
+
+
+@dataclass
+class NamespaceConfig:
+    """Per-namespace (per-test) overrides set by the pytest plugin or the control API."""
+
+    no_match: NoMatch | None = None
 
 
 @dataclass
@@ -19,7 +33,13 @@ class AppContext:
 
     settings: Settings
     catalog: Catalog
+    store: FixtureStore = field(default_factory=FixtureStore)
+    journal: Journal = field(default_factory=Journal)
+    ledger: Ledger = field(default_factory=Ledger)
     limiter: RateLimiter = field(default_factory=RateLimiter)
+    namespaces: dict[str, NamespaceConfig] = field(default_factory=dict)
+    pat_namespaces: dict[str, str] = field(default_factory=dict)
+    reloader: Reloader | None = None
 
     def throttle(self, caller: Caller) -> None:
         """Raise Clarifai's 429 ``11005`` when the caller is over its requests-per-second limit."""
@@ -28,6 +48,26 @@ class AppContext:
         wait = self.limiter.acquire(caller.pat, caller.rate_limit)
         if wait is not None:
             raise errors.throttled(caller.rate_limit, wait)
+
+    def namespace(self, headers: Mapping[str, str], pat: str | None) -> str | None:
+        """The test namespace of a request: its ``x-mock-namespace`` header, else the one its PAT is bound to."""
+        found = headers.get(NAMESPACE_HEADER)
+        if found:
+            return found
+        return self.pat_namespaces.get(pat) if pat else None
+
+    def no_match(self, namespace: str | None) -> NoMatch:
+        """What an unmatched request of ``namespace`` gets."""
+        config = self.namespaces.get(namespace) if namespace else None
+        return config.no_match if config and config.no_match else self.settings.no_match
+
+    def reset(self, namespace: str | None = None) -> None:
+        """Forget run-time fixtures, counters, journal and ledger of ``namespace`` (everything when ``None``)."""
+        self.store.reset(namespace)
+        self.journal.clear(namespace)
+        self.ledger.clear(namespace)
+        if namespace is None:
+            self.limiter.reset()
 
 
 def context(request: Request) -> AppContext:

@@ -232,3 +232,16 @@ def unsupported_max_tokens() -> ApiError:
 def internal_error() -> ApiError:
     """The safety net: a bug in the mock, never caused by input."""
     return ApiError(500, Code.INTERNAL_SERVER_ISSUE, "Internal server issue", "The mock server hit an internal error.")
+
+
+def no_fixture_matched(report: str) -> ApiError:
+    """Strict mode's answer to a request no fixture matches: a 404 that names the near misses, never retried."""
+    return ApiError(
+        404,
+        Code.CONN_DOES_NOT_EXIST,
+        "No fixture matched",
+        report,
+        openai_type="mock_no_fixture_matched",
+        openai_code="no_fixture_matched",
+        headers={"x-should-retry": "false"},
+    )

@@ -21,6 +21,7 @@ tool results unless its match names ``has_tool_result``, ``tool_result`` or ``tu
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -49,6 +50,11 @@ class TextMatch(BaseModel):
         given = [k for k in ("equals", "contains", "regex") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of equals, contains, regex")
+        if self.regex is not None:
+            try:
+                re.compile(self.regex)
+            except re.error as exc:
+                raise ValueError(f"invalid regex {self.regex!r}: {exc}") from None
         return self
 
 

@@ -13,16 +13,16 @@ ROOTS = ("last_user", "system", "model", "turn", "tool_result", "tool_results")
 
 
 def template_context(conversation: Conversation, model: str) -> dict[str, Any]:
-    """The values a template can name; ``tool_result`` is the first trailing result, parsed when it is JSON."""
-    by_name = {r.name: r.value() for r in conversation.tool_results if r.name}
-    first = conversation.tool_results[0].value() if conversation.tool_results else None
+    """The values a template can name; ``tool_result`` is the first trailing result, ``tool_results`` all of them
+    in order (``tool_results.1.temperature``), each parsed when it is JSON."""
+    results = [r.value() for r in conversation.tool_results]
     return {
         "last_user": conversation.last_user,
         "system": conversation.system,
         "model": model,
         "turn": conversation.turn,
-        "tool_result": first,
-        "tool_results": by_name,
+        "tool_result": results[0] if results else None,
+        "tool_results": results,
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
@@ -51,14 +52,18 @@ class TokenCounter:
 
 @lru_cache(maxsize=8)
 def _load(encoding: str) -> _Encoding | None:
-    try:
-        import bpe_openai
-    except ImportError:  # pragma: no cover - bpe-openai has wheels for x86_64 only
-        return None
-    try:
-        loaded: _Encoding = bpe_openai.get_encoding(encoding)
-    except Exception:  # unknown encoding name in a user catalog: fall back rather than fail requests
-        return None
+    # bpe-openai reads its bundled ranks with the deprecated ``importlib.resources.open_binary``; under
+    # ``-W error`` (pytest ``filterwarnings = error``) that warning would turn the first chat request into a 500.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            import bpe_openai
+        except ImportError:  # pragma: no cover - bpe-openai has wheels for x86_64 only
+            return None
+        try:
+            loaded: _Encoding = bpe_openai.get_encoding(encoding)
+        except Exception:  # unknown encoding name in a user catalog: fall back rather than fail requests
+            return None
     return loaded
 
 

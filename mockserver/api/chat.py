@@ -10,23 +10,29 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from mockserver import errors, ids
-from mockserver.auth import authenticate
+from mockserver.api.common import journaled
+from mockserver.auth import Caller, authenticate
 from mockserver.catalog import Kind, Quirk, ResolvedModel
 from mockserver.chat_request import ChatRequest, decode_json_object, parse_chat_request
 from mockserver.chunks import build_frames
-from mockserver.config import StreamUsage
+from mockserver.config import NoMatch, StreamUsage
 from mockserver.context import AppContext, context, pin_request_id, request_id
 from mockserver.conversation import read_conversation
 from mockserver.errors import in_stream_error_body
+from mockserver.journal import JournalEntry
+from mockserver.matching import RequestFacts
 from mockserver.replies import error_from_spec
-from mockserver.responder import ReplyContext, build_completion
+from mockserver.responder import Completion, ReplyContext, build_completion
 from mockserver.schema import Reply, StreamScript
+from mockserver.store import Hit
 from mockserver.streaming import stream_body
+from mockserver.templating import render, template_context
 from mockserver.tokens import counter_for
 from mockserver.types import JSON
 
 _VOLATILE = ("stream", "stream_options")
 SEED_HEADER = "x-mock-seed"
+GENERATED = "(generated)"
 
 
 def request_hash(data: JSON, canonical_model: str) -> str:
@@ -60,39 +66,21 @@ def _include_usage(chat: ChatRequest, ctx: AppContext) -> bool:
     return bool(chat.stream_options and chat.stream_options.include_usage)
 
 
-async def chat_completions(request: Request) -> Response:
-    """Answer one chat completion request."""
-    ctx = context(request)
-    ctx.throttle(authenticate(request.headers, ctx.settings))
-    data = decode_json_object(await request.body())
-    chat = parse_chat_request(data)
-    resolved = ctx.catalog.resolve(chat.model)
-    _check_model(chat, resolved)
-    digest = request_hash(data, resolved.canonical)
-    pin = _pin(request, ctx)
-    if pin is not None:
-        pin_request_id(request, ids.request_id(pin, digest))
-    conversation = read_conversation(chat)
-    reply, fixture = Reply(), "(generated)"
-    if reply.error is not None:
-        raise error_from_spec(reply.error)
-    info = resolved.info
-    reply_ctx = ReplyContext(
-        request=chat,
-        conversation=conversation,
-        model=resolved,
-        counter=counter_for(info.tokenizer, exact=info.owner == "openai"),
-        ids=ids.IdSource(digest, pin),
-        seed=ids.seed_of(digest),
-        response_model=ctx.settings.response_model,
-    )
-    completion = build_completion(reply_ctx, reply)
-    counter = reply_ctx.counter
-    headers = {
-        "x-mock-fixture": fixture,
-        "x-mock-usage-method": f"{counter.method}; {'exact' if counter.exact else 'approximate'}",
-        **reply.headers,
-    }
+def _pick_reply(ctx: AppContext, facts: RequestFacts, entry: JournalEntry) -> tuple[Reply, str]:
+    """The scripted reply for the request, or the generated one; strict mode turns a miss into a 404."""
+    found = ctx.store.resolve(facts, entry.namespace)
+    if isinstance(found, Hit):
+        entry.fixture = found.entry.name
+        return found.reply, found.entry.name
+    entry.near_miss = found.report()
+    if ctx.no_match(entry.namespace) is NoMatch.STRICT:
+        raise errors.no_fixture_matched(entry.near_miss)
+    entry.generated = True
+    return Reply(), GENERATED
+
+
+def _respond(request: Request, ctx: AppContext, chat: ChatRequest, reply: Reply, completion: Completion) -> Response:
+    headers = dict(reply.headers)
     if chat.stream:
         script = reply.stream or StreamScript()
         frames = build_frames(completion, script, _include_usage(chat, ctx))
@@ -100,6 +88,63 @@ async def chat_completions(request: Request) -> Response:
         error_body = in_stream_error_body(error, ctx.settings.error_style, request_id(request))
         headers |= {"content-type": "text/event-stream", "cache-control": "no-cache"}
         return StreamingResponse(stream_body(frames, script, error_body), headers=headers)
-    if reply.delay_ms:
-        await asyncio.sleep(reply.delay_ms / 1000)
     return JSONResponse(completion.body(), headers=headers)
+
+
+def _charge(
+    ctx: AppContext, caller: Caller, resolved: ResolvedModel, completion: Completion, entry: JournalEntry
+) -> None:
+    entry.usage = completion.usage.to_wire()
+    entry.cost_usd = ctx.ledger.charge(
+        caller.fingerprint, resolved.canonical, entry.namespace, completion.usage, resolved.info.price
+    )
+
+
+async def _chat(request: Request, entry: JournalEntry) -> Response:
+    ctx = context(request)
+    caller = authenticate(request.headers, ctx.settings)
+    entry.pat = caller.fingerprint
+    entry.namespace = ctx.namespace(request.headers, caller.pat)
+    ctx.throttle(caller)
+    data = decode_json_object(await request.body())
+    entry.request = data
+    chat = parse_chat_request(data)
+    entry.stream = bool(chat.stream)
+    resolved = ctx.catalog.resolve(chat.model)
+    entry.model = resolved.canonical
+    _check_model(chat, resolved)
+    digest = request_hash(data, resolved.canonical)
+    pin = _pin(request, ctx)
+    if pin is not None:
+        pin_request_id(request, ids.request_id(pin, digest))
+    conversation = read_conversation(chat)
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    facts = RequestFacts("chat.completions", resolved.canonical, conversation, caller.pat, headers)
+    reply, fixture = _pick_reply(ctx, facts, entry)
+    if reply.error is not None:
+        message = render(reply.error.message, template_context(conversation, chat.model))
+        error = error_from_spec(reply.error.model_copy(update={"message": message}))
+        error.headers["x-mock-fixture"] = fixture
+        raise error
+    info = resolved.info
+    counter = counter_for(info.tokenizer, exact=info.owner == "openai")
+    reply_ctx = ReplyContext(
+        chat,
+        conversation,
+        resolved,
+        counter,
+        ids.IdSource(digest, pin),
+        ids.seed_of(digest),
+        ctx.settings.response_model,
+    )
+    completion = build_completion(reply_ctx, reply)
+    _charge(ctx, caller, resolved, completion, entry)
+    if reply.delay_ms and not chat.stream:
+        await asyncio.sleep(reply.delay_ms / 1000)
+    response = _respond(request, ctx, chat, reply, completion)
+    response.headers["x-mock-fixture"] = fixture
+    response.headers["x-mock-usage-method"] = f"{counter.method}; {'exact' if counter.exact else 'approximate'}"
+    return response
+
+
+chat_completions = journaled("chat.completions", _chat)

@@ -1,15 +1,113 @@
-"""The ``/__mock__/`` control API: health, and (with the fixture engine) journal, reset, fixtures and usage."""
+"""The ``/__mock__/`` control API: health, journal, reset, run-time fixtures, usage ledger and reload."""
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse
+import secrets
+from typing import Any
 
-from mockserver import __version__
-from mockserver.context import context
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from mockserver import __version__, errors
+from mockserver.chat_request import decode_json_object
+from mockserver.context import AppContext, context
+from mockserver.fixture_files import fixture_to_data
+from mockserver.schema import Fixture, FixtureFile
+
+TOKEN_HEADER = "x-mock-control-token"
+
+
+def _guarded(request: Request) -> AppContext:
+    ctx = context(request)
+    token = ctx.settings.control_token
+    if token is not None:
+        given = request.headers.get(TOKEN_HEADER, "")
+        if not secrets.compare_digest(given.encode(), token.get_secret_value().encode()):
+            raise errors.invalid_key(f"The control API needs the {TOKEN_HEADER} header.")
+    return ctx
+
+
+def _namespace(request: Request) -> str | None:
+    return request.query_params.get("namespace") or None
 
 
 async def health(request: Request) -> JSONResponse:
-    """Readiness for compose healthchecks and the pytest plugin."""
+    """Readiness for compose healthchecks and the pytest plugin (never needs the control token)."""
     ctx = context(request)
-    return JSONResponse({"status": "ok", "version": __version__, "models": len(ctx.catalog)})
+    return JSONResponse(
+        {
+            "status": "ok",
+            "version": __version__,
+            "models": len(ctx.catalog),
+            "fixtures": len(ctx.store.entries()),
+            "generation": ctx.store.generation,
+        }
+    )
+
+
+async def journal(request: Request) -> JSONResponse:
+    """Journal entries, oldest first; ``?namespace=`` narrows to one test, ``?limit=`` to the newest N."""
+    entries = _guarded(request).journal.entries(_namespace(request))
+    limit = request.query_params.get("limit", "")
+    if limit.isdigit():
+        entries = entries[-int(limit) :] if int(limit) else []
+    return JSONResponse({"entries": [e.to_json() for e in entries]})
+
+
+async def reset(request: Request) -> JSONResponse:
+    """Forget run-time fixtures, sequence counters, journal and ledger (of ``?namespace=`` only, if given)."""
+    _guarded(request).reset(_namespace(request))
+    return JSONResponse({"status": "reset"})
+
+
+async def list_fixtures(request: Request) -> JSONResponse:
+    """Every fixture in resolution order for ``?namespace=``."""
+    entries = _guarded(request).store.entries(_namespace(request))
+    return JSONResponse(
+        {"fixtures": [{"name": e.name, "source": e.source, **fixture_to_data(e.fixture)} for e in entries]}
+    )
+
+
+def _parse_fixtures(data: dict[str, Any]) -> list[Fixture]:
+    try:
+        if "fixtures" in data:
+            return FixtureFile.model_validate(data).fixtures
+        return [Fixture.model_validate(data)]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        path = ".".join(str(p) for p in first["loc"]) or "body"
+        raise errors.invalid_field(path, first["msg"], "invalid_fixture") from None
+
+
+async def add_fixtures(request: Request) -> JSONResponse:
+    """Add run-time fixtures: one fixture, or a fixture file's ``{"fixtures": [...]}``, same schema as files."""
+    ctx = _guarded(request)
+    fixtures = _parse_fixtures(decode_json_object(await request.body()))
+    names = [ctx.store.add(f, _namespace(request)).name for f in fixtures]
+    return JSONResponse({"added": names}, status_code=201)
+
+
+async def delete_fixtures(request: Request) -> Response:
+    """Remove the run-time fixture ``?name=`` (or all run-time fixtures of the namespace without a name)."""
+    ctx = _guarded(request)
+    name, namespace = request.query_params.get("name"), _namespace(request)
+    if name is None:
+        ctx.store.reset(namespace)
+        return JSONResponse({"removed": "all"})
+    if not ctx.store.remove(name, namespace):
+        raise errors.route_not_found("DELETE", f"/__mock__/fixtures?name={name}")
+    return JSONResponse({"removed": name})
+
+
+async def usage(request: Request) -> JSONResponse:
+    """The billing ledger: tokens and cost per PAT fingerprint, model and namespace, with totals."""
+    return JSONResponse(_guarded(request).ledger.summary(_namespace(request)))
+
+
+async def reload(request: Request) -> JSONResponse:
+    """Reload fixture files now; answers 400 with the problems (keeping the old set) when they are invalid."""
+    ctx = _guarded(request)
+    if ctx.reloader is None or ctx.reloader.reload():
+        return JSONResponse({"status": "reloaded", "generation": ctx.store.generation})
+    raise errors.invalid_field("fixtures", ctx.reloader.last_error or "invalid", "invalid_fixture")

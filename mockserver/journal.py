@@ -1,0 +1,73 @@
+"""The request journal: a bounded ring buffer of what each request was, what answered it and what it cost."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from mockserver.types import JSON
+
+
+@dataclass
+class JournalEntry:
+    """One request. Holds a PAT fingerprint, never the PAT."""
+
+    seq: int = 0
+    time: float = field(default_factory=time.time)
+    namespace: str | None = None
+    method: str = ""
+    path: str = ""
+    endpoint: str = ""
+    model: str | None = None
+    pat: str | None = None
+    fixture: str | None = None
+    generated: bool = False
+    near_miss: str | None = None
+    status: int = 0
+    stream: bool = False
+    usage: JSON | None = None
+    cost_usd: float = 0.0
+    latency_ms: float = 0.0
+    retry_count: int = 0
+    request: JSON | None = None
+
+    def to_json(self) -> JSON:
+        """The entry as sent by ``GET /__mock__/journal``."""
+        return asdict(self)
+
+
+class Journal:
+    """Thread-safe, bounded, newest last; entries can be filtered by namespace (one pytest test)."""
+
+    def __init__(self, size: int = 1000) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=size)
+        self._lock = threading.Lock()
+        self._seq = 0
+
+    def add(self, entry: JournalEntry) -> None:
+        """Append, numbering the entry."""
+        with self._lock:
+            self._seq += 1
+            entry.seq = self._seq
+            self._entries.append(entry)
+
+    def entries(self, namespace: str | None = None, **equal: Any) -> list[JournalEntry]:
+        """Entries of ``namespace`` (all when ``None``) whose fields equal ``equal``."""
+        with self._lock:
+            found = list(self._entries)
+        if namespace is not None:
+            found = [e for e in found if e.namespace == namespace]
+        return [e for e in found if all(getattr(e, k) == v for k, v in equal.items())]
+
+    def clear(self, namespace: str | None = None) -> None:
+        """Forget entries of ``namespace`` (all when ``None``)."""
+        with self._lock:
+            if namespace is None:
+                self._entries.clear()
+            else:
+                kept = [e for e in self._entries if e.namespace != namespace]
+                self._entries.clear()
+                self._entries.extend(kept)

@@ -1,0 +1,1 @@
+"""pytest plugin for clarifai-mockserver (fixtures arrive with the plugin issue)."""
