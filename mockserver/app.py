@@ -20,6 +20,7 @@ from mockserver.api.models import get_model, list_models
 from mockserver.catalog import load_catalog
 from mockserver.config import Settings
 from mockserver.context import AppContext, context, request_id
+from mockserver.journal import Journal
 from mockserver.middleware import RequestContextMiddleware, error_bytes
 from mockserver.reload import Reloader
 
@@ -94,7 +95,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         FixtureFileError: a fixture file is invalid (the server refuses to start).
     """
     settings = settings or Settings()
-    ctx = AppContext(settings=settings, catalog=load_catalog(settings.catalog))
+    ctx = AppContext(settings=settings, catalog=load_catalog(settings.catalog), journal=Journal(settings.journal_size))
     if settings.fixtures:
         ctx.reloader = Reloader(ctx.store, settings.fixtures)
         ctx.reloader.load()

@@ -11,7 +11,7 @@ import click
 import uvicorn
 from pydantic import ValidationError
 
-from mockserver.config import ErrorStyle, NoMatch, ResponseModel, Settings, StreamUsage
+from mockserver.config import ErrorStyle, LogLevel, NoMatch, ResponseModel, Settings, StreamUsage
 from mockserver.errors import FixtureFileError
 from mockserver.fixture_files import load_fixture_files
 from mockserver.schema import FixtureFile
@@ -33,7 +33,10 @@ def run_server(settings: Settings) -> None:
     """Serve until interrupted (patched out in CLI tests); an invalid fixture file stops start-up."""
     from mockserver.app import create_app
 
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if settings.log_level is LogLevel.TRACE else settings.log_level.upper(),
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         app = create_app(settings)
     except FixtureFileError as exc:
@@ -67,7 +70,7 @@ def main() -> None:
 @click.option("--catalog", type=click.Path(path_type=Path, exists=True), help="Extra model catalog file.")
 @click.option("--max-body-bytes", type=int, help="Largest accepted request body.")
 @click.option("--reload/--no-reload", default=None, help="Reload fixture files on change (default on).")
-@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@click.option("--log-level", type=_choices(LogLevel), help="Log verbosity (default info).")
 def serve(**flags: Any) -> None:
     """Run the mock server."""
     settings = build_settings(**flags)

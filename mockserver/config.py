@@ -43,6 +43,17 @@ class ResponseModel(StrEnum):
     BACKEND = "backend"
 
 
+class LogLevel(StrEnum):
+    """uvicorn's log levels."""
+
+    CRITICAL = "critical"
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+    DEBUG = "debug"
+    TRACE = "trace"
+
+
 class Scenario(StrEnum):
     """Canned behaviours a PAT can be configured with."""
 
@@ -102,7 +113,7 @@ class Settings(BaseSettings):
     pat_scenarios: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=dict, description="PAT → revoked | no_scopes | out_of_credit | rate_limit:N"
     )
-    log_level: str = "info"
+    log_level: LogLevel = LogLevel.INFO
     seed: int | None = Field(
         default=None, description="Pins ids, timestamps and request ids for byte-identical replies."
     )
