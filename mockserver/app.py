@@ -16,6 +16,8 @@ from starlette.routing import Route
 from mockserver import errors
 from mockserver.api import control
 from mockserver.api.chat import chat_completions
+from mockserver.api.embeddings import embeddings
+from mockserver.api.images import IMAGE_PATH, image_file, images_generations
 from mockserver.api.models import get_model, list_models
 from mockserver.catalog import load_catalog
 from mockserver.config import Settings
@@ -50,6 +52,8 @@ def routes(prefix: str) -> list[Route]:
     """The API routes under ``prefix`` plus the control routes."""
     return [
         Route(f"{prefix}/chat/completions", chat_completions, methods=["POST"]),
+        Route(f"{prefix}/embeddings", embeddings, methods=["POST"]),
+        Route(f"{prefix}/images/generations", images_generations, methods=["POST"]),
         Route(f"{prefix}/models", list_models, methods=["GET"]),
         Route(f"{prefix}/models/{{model_id:path}}", get_model, methods=["GET"]),
         Route("/__mock__/health", control.health, methods=["GET"]),
@@ -60,6 +64,7 @@ def routes(prefix: str) -> list[Route]:
         Route("/__mock__/fixtures", control.delete_fixtures, methods=["DELETE"]),
         Route("/__mock__/usage", control.usage, methods=["GET"]),
         Route("/__mock__/reload", control.reload, methods=["POST"]),
+        Route(f"{IMAGE_PATH}/{{name}}", image_file, methods=["GET"]),
     ]
 
 

@@ -192,7 +192,7 @@ def _param_path(loc: tuple[int | str, ...]) -> str:
     return path or "body"
 
 
-def _field_error(detail: ErrorDetails) -> errors.ApiError:
+def _detail_error(detail: ErrorDetails) -> errors.ApiError:
     path = _param_path(detail["loc"])
     kind = detail["type"]
     if kind == "missing":
@@ -208,6 +208,8 @@ def decode_json_object(body: bytes) -> JSON:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise errors.bad_json(f"The request body is not valid JSON: {exc}.") from None
+    except RecursionError:
+        raise errors.bad_json("The request body is nested too deeply.") from None
     if not isinstance(data, dict):
         raise errors.bad_json("The request body must be a JSON object.")
     return data
@@ -218,5 +220,10 @@ def parse_chat_request(data: JSON) -> ChatRequest:
     try:
         return ChatRequest.model_validate(data)
     except ValidationError as exc:
-        # In a union the deepest error is the one that names the real culprit.
-        raise _field_error(max(exc.errors(), key=lambda d: len(d["loc"]))) from None
+        raise field_error(exc) from None
+
+
+def field_error(exc: ValidationError) -> errors.ApiError:
+    """The 400 for a request that fails validation, naming the field as OpenAI does (``messages[0].role``)."""
+    # In a union the deepest error is the one that names the real culprit.
+    return _detail_error(max(exc.errors(), key=lambda d: len(d["loc"])))

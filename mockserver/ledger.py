@@ -37,9 +37,11 @@ class Ledger:
         self._lines: dict[tuple[str, str, str | None], LedgerLine] = {}
         self._lock = threading.Lock()
 
-    def charge(self, pat: str, model: str, namespace: str | None, usage: Usage, price: Price) -> float:
-        """Add one request's usage; returns its cost."""
-        amount = cost(usage, price)
+    def charge(
+        self, pat: str, model: str, namespace: str | None, usage: Usage, price: Price, amount: float | None = None
+    ) -> float:
+        """Add one request's usage; returns its cost (``amount`` when billed per operation, as images are)."""
+        amount = cost(usage, price) if amount is None else amount
         with self._lock:
             line = self._lines.setdefault((pat, model, namespace), LedgerLine(pat, model, namespace))
             line.requests += 1

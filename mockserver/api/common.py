@@ -1,16 +1,31 @@
-"""What every API handler shares: journaling each request, whatever its outcome."""
+"""What every model endpoint shares: journaling, authentication, decoding, model resolution and fixture lookup."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from mockserver import errors
-from mockserver.context import NAMESPACE_HEADER, context
+from mockserver.auth import Caller, authenticate
+from mockserver.catalog import Kind, ResolvedModel
+from mockserver.chat_request import decode_json_object
+from mockserver.config import NoMatch
+from mockserver.context import NAMESPACE_HEADER, AppContext, context
+from mockserver.conversation import Conversation
 from mockserver.journal import JournalEntry
+from mockserver.matching import RequestFacts
+from mockserver.replies import error_from_spec
+from mockserver.schema import Reply
+from mockserver.store import Hit
+from mockserver.templating import render
+from mockserver.types import JSON
+
+GENERATED = "(generated)"
 
 Handler = Callable[[Request, JournalEntry], Awaitable[Response]]
 
@@ -47,3 +62,66 @@ def journaled(endpoint: str, handler: Handler) -> Callable[[Request], Awaitable[
     endpoint_handler.__name__ = getattr(handler, "__name__", endpoint)
     endpoint_handler.__doc__ = handler.__doc__
     return endpoint_handler
+
+
+@dataclass(frozen=True)
+class Call:
+    """An authenticated, decoded request to a model endpoint."""
+
+    ctx: AppContext
+    caller: Caller
+    data: JSON
+    model: ResolvedModel
+    entry: JournalEntry
+
+    def facts(self, endpoint: str, conversation: Conversation, headers: Mapping[str, str]) -> RequestFacts:
+        """What fixtures match against."""
+        lowered = {k.lower(): v for k, v in headers.items()}
+        return RequestFacts(endpoint, self.model.canonical, conversation, self.caller.pat, lowered)
+
+
+async def begin_call(request: Request, entry: JournalEntry, kind: Kind, endpoint: str) -> Call:
+    """Authenticate, throttle, decode the JSON body and resolve its model, which must be of ``kind``."""
+    ctx = context(request)
+    caller = authenticate(request.headers, ctx.settings)
+    entry.pat = caller.fingerprint
+    entry.namespace = ctx.namespace(request.headers, caller.pat)
+    ctx.throttle(caller)
+    data = decode_json_object(await request.body())
+    entry.request = data
+    model = data.get("model")
+    if not isinstance(model, str):
+        raise errors.invalid_field("model", "expected a model id string.")
+    resolved = ctx.catalog.resolve(model)
+    entry.model = resolved.canonical
+    if resolved.info.kind is not kind:
+        raise errors.wrong_model_kind(model, resolved.info.kind.value, endpoint)
+    return Call(ctx, caller, data, resolved, entry)
+
+
+def scripted_reply(ctx: AppContext, facts: RequestFacts, entry: JournalEntry) -> tuple[Reply, str]:
+    """The scripted reply for the request, or an empty one to generate; strict mode turns a miss into a 404."""
+    found = ctx.store.resolve(facts, entry.namespace)
+    if isinstance(found, Hit):
+        entry.fixture = found.entry.name
+        return found.reply, found.entry.name
+    entry.near_miss = found.report()
+    if ctx.no_match(entry.namespace) is NoMatch.STRICT:
+        raise errors.no_fixture_matched(entry.near_miss)
+    entry.generated = True
+    return Reply(), GENERATED
+
+
+def raise_scripted_error(reply: Reply, fixture: str, template: dict[str, Any]) -> None:
+    """Raise the reply's scripted error, if it has one, with its message templated."""
+    if reply.error is None:
+        return
+    message = render(reply.error.message, template)
+    error = error_from_spec(reply.error.model_copy(update={"message": message}))
+    error.headers["x-mock-fixture"] = fixture
+    raise error
+
+
+def text_conversation(text: str, stream: bool = False) -> Conversation:
+    """A conversation of one user text, for endpoints whose input is not a chat (embeddings, images)."""
+    return Conversation(text, "", 0, (), frozenset(), None, None, stream)
