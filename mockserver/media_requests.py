@@ -11,6 +11,7 @@ from mockserver.chat_request import field_error
 from mockserver.types import JSON
 
 _LENIENT = ConfigDict(extra="allow", strict=True, frozen=True)
+MAX_INPUTS = 2048  # OpenAI's limit on the inputs of one embeddings request
 
 
 class EmbeddingRequest(BaseModel):
@@ -25,9 +26,12 @@ class EmbeddingRequest(BaseModel):
     stream: bool | None = None
 
     def texts(self) -> list[str]:
-        """Each input as text (token-id inputs become their ids joined by spaces)."""
+        """Each input as text; a flat array of token ids is one input, and token ids become their ids joined by
+        spaces."""
         if isinstance(self.input, str):
             return [self.input]
+        if self.input and all(isinstance(item, int) for item in self.input):
+            return [" ".join(map(str, self.input))]
         return [item if isinstance(item, str) else _ids_text(item) for item in self.input]
 
 
@@ -45,6 +49,7 @@ class ImageRequest(BaseModel):
     n: int | None = Field(default=None, ge=1, le=10)
     size: str | None = None
     response_format: Literal["url", "b64_json"] | None = None
+    stream: bool | None = None
 
 
 def parse_embedding_request(data: JSON) -> EmbeddingRequest:
@@ -55,6 +60,8 @@ def parse_embedding_request(data: JSON) -> EmbeddingRequest:
         raise field_error(exc) from None
     if not request.texts() or any(text == "" for text in request.texts()):
         raise errors.invalid_field("input", "expected a non-empty string or array.", "invalid_value")
+    if isinstance(request.input, list) and len(request.input) > MAX_INPUTS:
+        raise errors.invalid_field("input", f"expected at most {MAX_INPUTS} inputs.", "array_above_max_length")
     if request.stream:
         raise errors.invalid_field("stream", "streaming is not supported for embeddings.", "unsupported_parameter")
     return request
@@ -63,6 +70,10 @@ def parse_embedding_request(data: JSON) -> EmbeddingRequest:
 def parse_image_request(data: JSON) -> ImageRequest:
     """Validate an image generation body; a wrong field raises a 400 naming it."""
     try:
-        return ImageRequest.model_validate(data)
+        request = ImageRequest.model_validate(data)
     except ValidationError as exc:
         raise field_error(exc) from None
+    # Clarifai's model runner streams chat completions and responses only.
+    if request.stream:
+        raise errors.invalid_field("stream", "streaming is not supported for images.", "unsupported_parameter")
+    return request

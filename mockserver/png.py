@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import random
+import re
 import struct
 import zlib
 
+_SIZE = re.compile(r"([0-9]{1,6})x([0-9]{1,6})")
 MAX_SIDE = 256  # generated pictures are scaled down to keep replies small; the requested size is only a hint
 
 
@@ -14,8 +16,9 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 
 
 def gradient_png(seed: int, width: int, height: int) -> bytes:
-    """An RGB PNG of at most ``MAX_SIDE`` pixels a side, fading between two colours chosen from ``seed``."""
-    width, height = max(1, min(width, MAX_SIDE)), max(1, min(height, MAX_SIDE))
+    """An RGB PNG of at most ``MAX_SIDE`` pixels a side (scaled down with its aspect ratio kept), fading between two
+    colours chosen from ``seed``."""
+    width, height = fit(width, height)
     rng = random.Random(seed)
     top = [rng.randrange(256) for _ in range(3)]
     bottom = [rng.randrange(256) for _ in range(3)]
@@ -33,10 +36,15 @@ def gradient_png(seed: int, width: int, height: int) -> bytes:
     )
 
 
+def fit(width: int, height: int) -> tuple[int, int]:
+    """The size scaled down to at most ``MAX_SIDE`` a side, keeping the aspect ratio (and 1 pixel at least)."""
+    scale = min(1.0, MAX_SIDE / max(width, height, 1))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def parse_size(size: str | None) -> tuple[int, int]:
-    """``"1024x768"`` → ``(1024, 768)``; anything else → 1024 square."""
-    if size:
-        width, sep, height = size.partition("x")
-        if sep and width.isdigit() and height.isdigit():
-            return int(width), int(height)
+    """``"1024x768"`` → ``(1024, 768)``; anything else (``"auto"``, ``"²x²"``, 5000 digits) → 1024 square."""
+    found = _SIZE.fullmatch(size or "")
+    if found:
+        return int(found.group(1)), int(found.group(2))
     return 1024, 1024

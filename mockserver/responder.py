@@ -149,6 +149,9 @@ def _build_choice(ctx: ReplyContext, reply: Reply, index: int, prompt: int) -> C
     visible = output_tokens(content, [(c.name, c.arguments) for c in tool_calls], ctx.counter)
     if limit is not None and reasoning_tokens + visible > limit:
         reasoning_tokens = min(reasoning_tokens, limit)
+        if reasoning is not None:  # the visible reasoning text is cut where its budget ran out
+            reasoning = ctx.counter.truncate(reasoning, reasoning_tokens)
+            reasoning_tokens = ctx.counter.count(reasoning)
         content = ctx.counter.truncate(content or "", limit - reasoning_tokens)
         tool_calls, finish = (), "length"
         visible = ctx.counter.count(content)

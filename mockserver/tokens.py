@@ -40,7 +40,14 @@ class TokenCounter:
             return ""
         if self._encoding is not None:
             tokens = self._encoding.encode_ordinary(text)
-            return text if len(tokens) <= limit else self._encoding.decode(tokens[:limit])
+            if len(tokens) <= limit:
+                return text
+            # A cut inside a multi-byte character decodes to U+FFFD: step back to a real prefix of the text.
+            for end in range(limit, 0, -1):
+                prefix = self._encoding.decode(tokens[:end])
+                if text.startswith(prefix):
+                    return prefix
+            return ""
         used, end = 0, 0
         for found in _PIECES.finditer(text):
             used += math.ceil(len(found.group()) / 4)

@@ -74,8 +74,9 @@ def prompt_tokens(request: ChatRequest, counter: TokenCounter) -> int:
     """Input tokens: messages with their framing, images, and the tool schemas offered."""
     tokens = REPLY_PRIMING + sum(_message_tokens(m, counter) for m in request.messages)
     if request.tools:
-        schemas = [t.model_dump(mode="json", exclude_none=True) for t in request.tools]
-        tokens += TOOLS_OVERHEAD + counter.count(json.dumps(schemas, separators=(",", ":")))
+        # Python-mode dump: JSON mode refuses the lone surrogates a JSON body may legally carry in its strings.
+        schemas = [t.model_dump(exclude_none=True) for t in request.tools]
+        tokens += TOOLS_OVERHEAD + counter.count(json.dumps(schemas, ensure_ascii=False, separators=(",", ":")))
     if request.response_format and request.response_format.json_schema:
         tokens += counter.count(json.dumps(request.response_format.json_schema.schema_ or {}))
     return tokens

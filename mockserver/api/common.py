@@ -118,7 +118,7 @@ def raise_scripted_error(reply: Reply, fixture: str, template: dict[str, Any]) -
         return
     message = render(reply.error.message, template)
     error = error_from_spec(reply.error.model_copy(update={"message": message}))
-    error.headers["x-mock-fixture"] = fixture
+    error.headers = {**reply.headers, **error.headers, "x-mock-fixture": fixture}
     raise error
 
 

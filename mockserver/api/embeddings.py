@@ -22,6 +22,8 @@ async def _embeddings(request: Request, entry: JournalEntry) -> Response:
     info = call.model.info
     if body.dimensions is not None and not info.name.startswith("text-embedding-3"):
         raise errors.invalid_field("dimensions", "this model does not support specifying dimensions.")
+    if body.dimensions is not None and body.dimensions > info.dims:
+        raise errors.invalid_field("dimensions", f"expected at most {info.dims} for this model.", "invalid_value")
     texts = body.texts()
     conversation = text_conversation("\n".join(texts))
     reply, fixture = scripted_reply(call.ctx, call.facts("embeddings", conversation, request.headers), entry)

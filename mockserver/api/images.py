@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import time
 
 from starlette.requests import Request
@@ -19,6 +20,7 @@ from mockserver.templating import template_context
 from mockserver.usage import Usage
 
 IMAGE_PATH = "/__mock__/images"
+_FILE_NAME = re.compile(r"([0-9]{1,20})-([0-9]{1,6}x[0-9]{1,6})\.png")
 
 
 def _seed(model: str, prompt: str, index: int) -> int:
@@ -56,9 +58,8 @@ images_generations = journaled("images.generations", _generate)
 
 async def image_file(request: Request) -> Response:
     """A generated picture by its URL name ``<seed>-<w>x<h>.png`` (stateless: rebuilt from the name)."""
-    name = request.path_params["name"]
-    seed, _, size = name.removesuffix(".png").partition("-")
-    width, height = parse_size(size)
-    if not seed.isdigit() or not name.endswith(".png"):
+    found = _FILE_NAME.fullmatch(request.path_params["name"])
+    if found is None:
         raise errors.route_not_found("GET", request.url.path)
-    return Response(gradient_png(int(seed), width, height), media_type="image/png")
+    width, height = parse_size(found.group(2))
+    return Response(gradient_png(int(found.group(1)), width, height), media_type="image/png")

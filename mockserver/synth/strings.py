@@ -12,6 +12,7 @@ from faker import Faker
 
 from mockserver.synth.hints import FORMATS, STRING_HINTS, hint_key, phrase
 
+MAX_LENGTH = 100_000
 _PATTERN_CLASSES = {"d": string.digits, "w": string.ascii_letters + string.digits + "_", "s": " "}
 _PATTERN_TOKEN = re.compile(r"(\\.|\[[^\]^][^\]]*\]|[^\\\[\]()|*+?{}])(?:([?*+])|\{(\d+)(,(\d*))?\})?")
 
@@ -31,6 +32,8 @@ def gen_string(rng: random.Random, fake: Faker, node: Mapping[str, Any], name: s
 
 def _fit_length(value: str, low: int, high: int | None, fake: Faker) -> str:
     """Pad ``value`` with words up to ``low`` characters, then cut it to ``high``."""
+    if low > MAX_LENGTH:
+        raise ValueError(f"minLength {low} is over the {MAX_LENGTH} characters the mock will build")
     while len(value) < low:
         value = f"{value} {fake.word()}".lstrip()
     if high is not None and len(value) > high:
@@ -59,6 +62,8 @@ def _pattern_string(pattern: str, rng: random.Random) -> str | None:
             low, high = {"?": (0, 1), "*": (0, 3), "+": (1, 3), None: (1, 1)}[symbol]
         else:
             low, high = int(low), (int(low) if comma is None else int(high) if high else int(low) + 3)
+        if low > MAX_LENGTH:
+            return None
         chars = _pattern_chars(atom)
         out.extend(rng.choice(chars) for _ in range(rng.randint(low, high)))
         pos = token.end()

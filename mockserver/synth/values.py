@@ -6,7 +6,7 @@ import copy
 import json
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
@@ -21,6 +21,12 @@ _MAX_DEPTH = 6
 """From this nesting depth on, optional properties are dropped, arrays shrink to minItems and nullable branches win."""
 _HARD_DEPTH = 48
 _MAX_HOPS = 64
+MAX_NODES = 20_000
+MAX_ITEMS = 1_000
+
+
+class SchemaTooLarge(ValueError):
+    """A schema whose smallest valid value is too big to build (it would hang the server)."""
 _TYPE_MARKERS = (
     ("object", {"properties", "required", "additionalProperties", "minProperties", "maxProperties"}),
     ("array", {"items", "prefixItems", "minItems", "maxItems", "uniqueItems"}),
@@ -37,6 +43,7 @@ def build_value(schema: Any, seed: int, name: str | None) -> Any:
 class _Ctx:
     root: Mapping[str, Any]
     seed: int
+    budget: list[int] = field(default_factory=lambda: [MAX_NODES])
 
     def rng(self, path: str) -> random.Random:
         return random.Random(subseed(self.seed, path))
@@ -50,6 +57,9 @@ class _Ctx:
 def _gen(ctx: _Ctx, schema: Any, path: str, name: str | None, depth: int) -> Any:
     if depth > _HARD_DEPTH:
         return None
+    ctx.budget[0] -= 1
+    if ctx.budget[0] < 0:
+        raise SchemaTooLarge(f"the schema asks for more than {MAX_NODES} values")
     node = _normalise(ctx, schema, depth >= _MAX_DEPTH)
     if "const" in node:
         return copy.deepcopy(node["const"])
@@ -182,6 +192,8 @@ def _gen_array(ctx: _Ctx, node: Mapping[str, Any], path: str, name: str | None, 
         prefix, items = items, node.get("additionalItems", {})
     prefix = prefix if isinstance(prefix, list) else []
     low, high = int(node.get("minItems", 0)), node.get("maxItems")
+    if low > MAX_ITEMS:
+        raise SchemaTooLarge(f"minItems {low} is over the {MAX_ITEMS} the mock will build")
     if items is False:
         high = len(prefix) if high is None else min(high, len(prefix))
     if depth >= _MAX_DEPTH:

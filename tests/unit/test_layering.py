@@ -18,6 +18,8 @@ PURE = [
     "ids",
     "matching",
     "responder",
+    "responses_render",
+    "responses_request",
     "schema",
     "sse",
     "templating",

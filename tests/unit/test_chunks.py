@@ -1,0 +1,173 @@
+"""Cutting a finished completion into stream chunks: text splits losslessly, and the chunk rules hold."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from openai.types.chat import ChatCompletionChunk
+
+from mockserver.chunks import build_frames, split_text
+from mockserver.responder import Choice, Completion, ToolCall
+from mockserver.schema import StreamScript
+from mockserver.usage import Usage
+
+TEXTS = [
+    "",
+    "word",
+    "Hello, world!",
+    "  leading and trailing  ",
+    "multiple   spaces\tand\ttabs",
+    "lines\nand\n\nparagraphs\r\n",
+    "Unicode: Bogotá, São Paulo, 東京 — and emoji 🌦️!",
+    "   ",
+    "\n",
+    "x" * 500,
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+@pytest.mark.parametrize("words", [1, 2, 3, 7])
+def test_split_joins_back_exactly(text: str, words: int) -> None:
+    pieces = split_text(text, words)
+    assert "".join(pieces) == text
+    assert all(pieces)
+
+
+def test_split_sizes() -> None:
+    text = "one two three four five six seven"
+    assert len(split_text(text, 1)) == 7
+    assert len(split_text(text, 2)) == 4
+    assert len(split_text(text, 100)) == 1
+    assert split_text(text, 3)[0] == "one two three "
+    assert split_text("", 1) == []
+
+
+def completion(*choices: Choice, usage: Usage | None = None) -> Completion:
+    return Completion(
+        id="chatcmpl-test",
+        created=1767225600,
+        model="openai/chat-completion/models/gpt-4o",
+        choices=choices,
+        usage=usage or Usage(prompt_tokens=11, completion_tokens=22),
+    )
+
+
+def text_choice(index: int = 0, content: str | None = "The sky is blue today.", **extra: Any) -> Choice:
+    fields: dict[str, Any] = {
+        "index": index,
+        "content": content,
+        "reasoning": None,
+        "tool_calls": (),
+        "finish_reason": "stop",
+        "reasoning_tokens": 0,
+        "output_tokens": 5,
+    }
+    return Choice(**(fields | extra))
+
+
+CALLS = (
+    ToolCall(id="call_a", name="get_weather", arguments='{"location":"Lyon, France","unit":"celsius"}'),
+    ToolCall(id="call_b", name="get_time", arguments='{"tz":"Europe/Paris"}'),
+)
+
+
+def frames_of(done: Completion, script: StreamScript | None = None, include_usage: bool = True) -> list[dict[str, Any]]:
+    chunks = [frame.data for frame in build_frames(done, script or StreamScript(), include_usage)]
+    for chunk in chunks:
+        ChatCompletionChunk.model_validate(chunk)
+        json.dumps(chunk)
+    return chunks
+
+
+def deltas_of(chunks: list[dict[str, Any]], index: int) -> list[dict[str, Any]]:
+    return [c["delta"] for chunk in chunks for c in chunk["choices"] if c["index"] == index]
+
+
+def test_text_frames() -> None:
+    chunks = frames_of(completion(text_choice()))
+    assert {(c["id"], c["created"], c["model"], c["object"]) for c in chunks} == {
+        ("chatcmpl-test", 1767225600, "openai/chat-completion/models/gpt-4o", "chat.completion.chunk")
+    }
+    deltas = deltas_of(chunks, 0)
+    assert deltas[0]["role"] == "assistant"
+    assert all("role" not in d for d in deltas[1:])
+    assert "".join(d.get("content", "") for d in deltas) == "The sky is blue today."
+    assert [c["choices"][0]["finish_reason"] for c in chunks[:-1]] == [None] * (len(chunks) - 2) + ["stop"]
+    assert chunks[-2]["choices"][0]["delta"] == {}
+    assert chunks[-1]["choices"] == []
+    assert chunks[-1]["usage"]["total_tokens"] == 33
+    assert all(c["usage"] is None for c in chunks[:-1])
+
+
+def test_without_usage_there_is_no_usage_key() -> None:
+    chunks = frames_of(completion(text_choice()), include_usage=False)
+    assert all("usage" not in c for c in chunks)
+    assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
+
+
+def test_chunk_size_follows_the_script() -> None:
+    one = frames_of(completion(text_choice()), StreamScript(chunk_tokens=1))
+    three = frames_of(completion(text_choice()), StreamScript(chunk_tokens=3))
+    assert len(one) == 5 + 2  # five words, the finish chunk, the usage chunk
+    assert len(three) == 2 + 2
+
+
+def test_empty_reply_still_announces_the_role() -> None:
+    chunks = frames_of(completion(text_choice(content="", finish_reason="length")))
+    assert deltas_of(chunks, 0)[0] == {"role": "assistant", "content": ""}
+    assert chunks[-2]["choices"][0]["finish_reason"] == "length"
+
+
+@pytest.mark.parametrize("size", [1, 5, 8, 1000])
+def test_tool_call_fragments(size: int) -> None:
+    choice = text_choice(content=None, tool_calls=CALLS, finish_reason="tool_calls")
+    chunks = frames_of(completion(choice), StreamScript(arguments_chunk_chars=size))
+    deltas = deltas_of(chunks, 0)
+    assert deltas[0]["role"] == "assistant"
+    seen: dict[int, str] = {}
+    for delta in deltas[:-1]:
+        (call,) = delta["tool_calls"]
+        if call["index"] not in seen:
+            assert call["id"] == CALLS[call["index"]].id
+            assert call["type"] == "function"
+            assert call["function"] == {"name": CALLS[call["index"]].name, "arguments": ""}
+            seen[call["index"]] = ""
+        else:
+            assert set(call) == {"index", "function"}
+            assert set(call["function"]) == {"arguments"}
+            assert 0 < len(call["function"]["arguments"]) <= size
+            seen[call["index"]] += call["function"]["arguments"]
+    assert [seen[0], seen[1]] == [CALLS[0].arguments, CALLS[1].arguments]
+    assert chunks[-2]["choices"][0]["finish_reason"] == "tool_calls"
+
+
+def test_whole_tool_calls() -> None:
+    choice = text_choice(content=None, tool_calls=CALLS, finish_reason="tool_calls")
+    deltas = deltas_of(frames_of(completion(choice), StreamScript(tool_arguments="whole")), 0)
+    assert len(deltas) == 3
+    assert [d["tool_calls"][0]["function"]["arguments"] for d in deltas[:2]] == [c.arguments for c in CALLS]
+
+
+def test_reasoning_comes_first() -> None:
+    choice = text_choice(reasoning="Let me think. Okay.", reasoning_tokens=6)
+    deltas = deltas_of(frames_of(completion(choice)), 0)
+    assert deltas[0] == {"role": "assistant", "reasoning_content": "Let "}
+    kinds = [next(iter(d.keys() - {"role"}), None) for d in deltas]
+    assert kinds == ["reasoning_content"] * 4 + ["content"] * 5 + [None]
+    assert "".join(d.get("reasoning_content", "") for d in deltas) == "Let me think. Okay."
+
+
+def test_choices_stream_one_after_another() -> None:
+    chunks = frames_of(completion(text_choice(0, "First answer."), text_choice(1, "Second one here.")))
+    order = [chunk["choices"][0]["index"] for chunk in chunks[:-1]]
+    assert order == sorted(order)
+    for index, text in ((0, "First answer."), (1, "Second one here.")):
+        deltas = deltas_of(chunks, index)
+        assert deltas[0]["role"] == "assistant"
+        assert all("role" not in d for d in deltas[1:])
+        assert "".join(d.get("content", "") for d in deltas) == text
+    finishes = [(c["choices"][0]["index"], c["choices"][0]["finish_reason"]) for c in chunks[:-1]]
+    assert [f for f in finishes if f[1]] == [(0, "stop"), (1, "stop")]
+    assert finishes.index((0, "stop")) == len(deltas_of(chunks, 0)) - 1
