@@ -11,6 +11,7 @@ import uvicorn
 
 from mockserver.app import create_app
 from mockserver.config import Settings
+from mockserver.context import AppContext
 
 START_TIMEOUT = 10.0
 
@@ -49,6 +50,12 @@ class MockServer:
         return port
 
     @property
+    def context(self) -> AppContext:
+        """The app's state (fixtures, journal, ledger, namespaces), shared with the server thread."""
+        ctx: AppContext = self.app.state.mock
+        return ctx
+
+    @property
     def url(self) -> str:
         """``http://host:port`` of the running server."""
         host = self.settings.host
@@ -83,7 +90,7 @@ class MockServer:
             self._thread.join(timeout=START_TIMEOUT)
         if self._socket is not None:
             self._socket.close()
-        self._server = self._thread = None
+        self._server = self._thread = self._socket = None
 
     def __enter__(self) -> MockServer:
         return self.start()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -57,8 +58,11 @@ class TokenCounter:
         return text[:end]
 
 
+_LOADING = threading.Lock()
+
+
 @lru_cache(maxsize=8)
-def _load(encoding: str) -> _Encoding | None:
+def _cached(encoding: str) -> _Encoding | None:
     # bpe-openai reads its bundled ranks with the deprecated ``importlib.resources.open_binary``; under
     # ``-W error`` (pytest ``filterwarnings = error``) that warning would turn the first chat request into a 500.
     with warnings.catch_warnings():
@@ -72,6 +76,18 @@ def _load(encoding: str) -> _Encoding | None:
         except Exception:  # unknown encoding name in a user catalog: fall back rather than fail requests
             return None
     return loaded
+
+
+def _load(encoding: str) -> _Encoding | None:
+    # One load at a time: a warm-up thread and the first request must not both pay for the same encoding, and
+    # ``warnings.catch_warnings`` is not thread-safe.
+    with _LOADING:
+        return _cached(encoding)
+
+
+def warm_up(encoding: str = "o200k_base") -> None:
+    """Load ``encoding`` in a background thread (it takes ~0.5 s), so the first request does not wait for it."""
+    threading.Thread(target=_load, args=(encoding,), name="clarifai-mock-tokenizer", daemon=True).start()
 
 
 def counter_for(encoding: str, *, exact: bool) -> TokenCounter:
