@@ -19,11 +19,14 @@ from mockserver.api.chat import chat_completions
 from mockserver.api.embeddings import embeddings
 from mockserver.api.images import IMAGE_PATH, image_file, images_generations
 from mockserver.api.models import get_model, list_models
+from mockserver.api.responses import responses
 from mockserver.catalog import load_catalog
 from mockserver.config import Settings
 from mockserver.context import AppContext, context, request_id
 from mockserver.journal import Journal
 from mockserver.middleware import RequestContextMiddleware, error_bytes
+from mockserver.proxy import passthrough
+from mockserver.recorder import Recorder
 from mockserver.reload import Reloader
 
 
@@ -52,10 +55,11 @@ def routes(prefix: str) -> list[Route]:
     """The API routes under ``prefix`` plus the control routes."""
     return [
         Route(f"{prefix}/chat/completions", chat_completions, methods=["POST"]),
+        Route(f"{prefix}/responses", responses, methods=["POST"]),
         Route(f"{prefix}/embeddings", embeddings, methods=["POST"]),
         Route(f"{prefix}/images/generations", images_generations, methods=["POST"]),
-        Route(f"{prefix}/models", list_models, methods=["GET"]),
-        Route(f"{prefix}/models/{{model_id:path}}", get_model, methods=["GET"]),
+        Route(f"{prefix}/models", passthrough(list_models), methods=["GET"]),
+        Route(f"{prefix}/models/{{model_id:path}}", passthrough(get_model), methods=["GET"]),
         Route("/__mock__/health", control.health, methods=["GET"]),
         Route("/__mock__/journal", control.journal, methods=["GET"]),
         Route("/__mock__/reset", control.reset, methods=["POST"]),
@@ -69,7 +73,7 @@ def routes(prefix: str) -> list[Route]:
 
 
 def _lifespan(ctx: AppContext) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]:
-    """Watch fixture files for changes while the server runs."""
+    """Watch fixture files for changes while the server runs; close the upstream client (recording) at the end."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -83,6 +87,7 @@ def _lifespan(ctx: AppContext) -> Callable[[Starlette], contextlib.AbstractAsync
             stop.set()
             if watcher is not None:
                 await watcher
+            await ctx.upstream.aclose()
 
     return lifespan
 
@@ -104,6 +109,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if settings.fixtures:
         ctx.reloader = Reloader(ctx.store, settings.fixtures)
         ctx.reloader.load()
+    ctx.recorder = Recorder.from_settings(settings)
 
     app = Starlette(
         routes=routes(settings.prefix),

@@ -49,18 +49,25 @@ def _tool_deltas(calls: tuple[ToolCall, ...], script: StreamScript) -> list[JSON
     return deltas
 
 
-def _choice_deltas(choice: Choice, script: StreamScript) -> list[JSON]:
-    deltas: list[JSON] = []
+def _words(piece: str) -> int:
+    return max(1, len(piece.split()))
+
+
+def _choice_deltas(choice: Choice, script: StreamScript) -> list[tuple[JSON, int]]:
+    """Each delta with the tokens (words) it carries, so pacing follows ``chunk_tokens``."""
+    deltas: list[tuple[JSON, int]] = []
     if choice.reasoning:
-        deltas += [{"reasoning_content": piece} for piece in split_text(choice.reasoning, script.chunk_tokens)]
+        pieces = split_text(choice.reasoning, script.chunk_tokens)
+        deltas += [({"reasoning_content": piece}, _words(piece)) for piece in pieces]
     if choice.content:
-        deltas += [{"content": piece} for piece in split_text(choice.content, script.chunk_tokens)]
-    deltas += _tool_deltas(choice.tool_calls, script)
+        deltas += [({"content": piece}, _words(piece)) for piece in split_text(choice.content, script.chunk_tokens)]
+    deltas += [(delta, 1) for delta in _tool_deltas(choice.tool_calls, script)]
     # The role goes in the first delta only: the SDK's accumulator concatenates repeated strings.
     if deltas:
-        deltas[0] = {"role": "assistant", **deltas[0]}
+        first, tokens = deltas[0]
+        deltas[0] = ({"role": "assistant", **first}, tokens)
     else:
-        deltas.append({"role": "assistant", "content": ""})
+        deltas.append(({"role": "assistant", "content": ""}, 1))
     return deltas
 
 
@@ -80,9 +87,9 @@ def build_frames(completion: Completion, script: StreamScript, include_usage: bo
 
     frames = []
     for choice in completion.choices:
-        for delta in _choice_deltas(choice, script):
+        for delta, tokens in _choice_deltas(choice, script):
             body = {"index": choice.index, "delta": delta, "logprobs": None, "finish_reason": None}
-            frames.append(Frame(chunk([body])))
+            frames.append(Frame(chunk([body]), tokens=tokens))
         final = {"index": choice.index, "delta": {}, "logprobs": None, "finish_reason": choice.finish_reason}
         frames.append(Frame(chunk([final]), tokens=0))
     if include_usage:

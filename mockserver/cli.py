@@ -11,7 +11,16 @@ import click
 import uvicorn
 from pydantic import ValidationError
 
-from mockserver.config import ErrorStyle, LogLevel, NoMatch, ResponseModel, Settings, StreamUsage
+from mockserver.config import (
+    DEFAULT_UPSTREAM,
+    ErrorStyle,
+    LogLevel,
+    NoMatch,
+    RecordMode,
+    ResponseModel,
+    Settings,
+    StreamUsage,
+)
 from mockserver.errors import FixtureFileError
 from mockserver.fixture_files import load_fixture_files
 from mockserver.schema import FixtureFile
@@ -71,10 +80,38 @@ def main() -> None:
 @click.option("--max-body-bytes", type=int, help="Largest accepted request body.")
 @click.option("--reload/--no-reload", default=None, help="Reload fixture files on change (default on).")
 @click.option("--log-level", type=_choices(LogLevel), help="Log verbosity (default info).")
+@click.option("--record-mode", type=_choices(RecordMode), help="Record/replay mode (default none).")
+@click.option("--upstream", help=f"API base URL to forward to when recording (default {DEFAULT_UPSTREAM}).")
+@click.option("--record-dir", type=click.Path(path_type=Path), help="Recording folder or .yaml/.json file.")
+@click.option("--replay-speed", type=float, help="Recorded stream timing: 1 = as recorded, 0 = no delays.")
+@click.option("--normalize", "normalize_patterns", multiple=True, help="Regex of volatile text in recorded matches.")
 def serve(**flags: Any) -> None:
     """Run the mock server."""
     settings = build_settings(**flags)
     click.echo(f"clarifai-mock serving on http://{settings.host}:{settings.port}{settings.prefix}", err=True)
+    _say_recording(settings)
+    run_server(settings)
+
+
+def _say_recording(settings: Settings) -> None:
+    if settings.record_mode is not RecordMode.NONE:
+        target = settings.record_dir or settings.fixtures[0]
+        click.echo(f"recording ({settings.record_mode.value}) from {settings.upstream} into {target}", err=True)
+
+
+@main.command()
+@click.option("--upstream", help=f"API base URL to forward to (default {DEFAULT_UPSTREAM}).")
+@click.option("--out", "record_dir", required=True, type=click.Path(path_type=Path), help="Recording folder or file.")
+@click.option("--mode", "record_mode", type=_choices(RecordMode), default="new_episodes", show_default=True)
+@click.option("--host", help="Interface to bind (default 127.0.0.1).")
+@click.option("--port", type=int, help="Port to bind (default 8080).")
+@click.option("--normalize", "normalize_patterns", multiple=True, help="Regex of volatile text in recorded matches.")
+@click.option("--log-level", type=_choices(LogLevel), help="Log verbosity (default info).")
+def record(**flags: Any) -> None:
+    """Proxy to the upstream and record each exchange (PAT: the caller's, or CLARIFAI_PAT for mock-pat…)."""
+    settings = build_settings(**flags)
+    click.echo(f"clarifai-mock recording on http://{settings.host}:{settings.port}{settings.prefix}", err=True)
+    _say_recording(settings)
     run_server(settings)
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_PREFIX = "/v2/ext/openai/v1"
@@ -61,6 +62,15 @@ class Scenario(StrEnum):
     REVOKED = "revoked"
     NO_SCOPES = "no_scopes"
     OUT_OF_CREDIT = "out_of_credit"
+
+
+class RecordMode(StrEnum):
+    """Record modes after VCR.py: what happens to requests when recording is configured."""
+
+    NONE = "none"  # replay only; a request no fixture or recording matches is a 404 naming the nearest one
+    ONCE = "once"  # record like new_episodes when the recording file does not exist yet, else like none
+    NEW_EPISODES = "new_episodes"  # replay what is recorded, forward and append what is missing
+    ALL = "all"  # forward everything and rewrite the recording file with this session
 
 
 class PatScenario(StrEnum):
@@ -125,8 +135,22 @@ class Settings(BaseSettings):
     reload: bool = Field(default=True, description="Reload fixture files when they change on disk.")
     journal_size: int = Field(default=1000, ge=1)
     control_token: SecretStr | None = Field(default=None, description="Required on /__mock__/ routes when set.")
+    record_mode: RecordMode = RecordMode.NONE
+    upstream: str = Field(default=DEFAULT_UPSTREAM, description="Base URL requests are forwarded to when recording.")
+    record_dir: Path | None = Field(
+        default=None, description="Recording folder (file recording.yaml inside) or a .yaml/.json recording file."
+    )
+    replay_speed: float = Field(default=1.0, ge=0, description="Recorded stream timing: 1 = as recorded, 0 = none.")
+    normalize_patterns: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Extra regexes whose matches are volatile in recorded match text."
+    )
+    upstream_pat: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CLARIFAI_MOCK_UPSTREAM_PAT", "CLARIFAI_PAT"),
+        description="PAT sent upstream when the caller uses the mock's dummy PAT; never logged.",
+    )
 
-    @field_validator("fixtures", "pats", mode="before")
+    @field_validator("fixtures", "pats", "normalize_patterns", mode="before")
     @classmethod
     def _csv(cls, value: Any) -> Any:
         return _split_csv(value)
@@ -147,6 +171,35 @@ class Settings(BaseSettings):
     @classmethod
     def _prefix(cls, value: str) -> str:
         return "/" + value.strip("/") if value.strip("/") else ""
+
+    @field_validator("upstream")
+    @classmethod
+    def _upstream(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"expected an http(s) URL, got {value!r}")
+        return value.rstrip("/")
+
+    @field_validator("upstream_pat")
+    @classmethod
+    def _empty_pat(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value().strip() else None
+
+    @field_validator("normalize_patterns")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"invalid regex {pattern!r}: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _record_target(self) -> Settings:
+        if self.record_mode is not RecordMode.NONE and self.record_dir is None and not self.fixtures:
+            mode = self.record_mode.value
+            raise ValueError(f"record mode {mode} needs record_dir (or a fixtures folder to write to)")
+        return self
 
 
 def parse_scenario(text: str) -> tuple[Scenario | None, float | None]:

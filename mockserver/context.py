@@ -14,8 +14,10 @@ from mockserver.config import NoMatch, Settings
 from mockserver.journal import Journal
 from mockserver.ledger import Ledger
 from mockserver.ratelimit import RateLimiter
+from mockserver.recorder import Recorder
 from mockserver.reload import Reloader
 from mockserver.store import FixtureStore
+from mockserver.upstream import UpstreamClient
 
 NAMESPACE_HEADER = "x-mock-namespace"
 
@@ -40,6 +42,8 @@ class AppContext:
     namespaces: dict[str, NamespaceConfig] = field(default_factory=dict)
     pat_namespaces: dict[str, str] = field(default_factory=dict)
     reloader: Reloader | None = None
+    recorder: Recorder | None = None  # records and replays a recording file (record/replay settings)
+    upstream: UpstreamClient = field(default_factory=UpstreamClient)  # opened on first forward, closed by the lifespan
 
     def throttle(self, caller: Caller) -> None:
         """Raise Clarifai's 429 ``11005`` when the caller is over its requests-per-second limit."""
@@ -64,6 +68,8 @@ class AppContext:
     def reset(self, namespace: str | None = None) -> None:
         """Forget run-time fixtures, counters, journal and ledger of ``namespace`` (everything when ``None``)."""
         self.store.reset(namespace)
+        if self.recorder is not None:
+            self.recorder.store.reset(namespace)  # sequence counters of recordings
         self.journal.clear(namespace)
         self.ledger.clear(namespace)
         if namespace is None:

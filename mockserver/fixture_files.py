@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,8 +32,10 @@ class LoadResult:
 
 
 def expand(paths: Iterable[Path]) -> tuple[list[Path], list[str]]:
-    """Fixture files named by ``paths``: files as given, folders searched recursively in sorted order."""
-    files, problems = [], []
+    """Fixture files named by ``paths``: files as given, folders searched recursively in sorted order; a file named
+    twice (directly or through a folder) is loaded once, where it first appears."""
+    files: list[Path] = []
+    problems: list[str] = []
     for path in paths:
         if path.is_dir():
             files += sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
@@ -41,7 +43,10 @@ def expand(paths: Iterable[Path]) -> tuple[list[Path], list[str]]:
             files.append(path)
         else:
             problems.append(f"{path}: no such file or folder")
-    return files, problems
+    unique: dict[Path, Path] = {}
+    for file in files:
+        unique.setdefault(file.resolve(), file)
+    return list(unique.values()), problems
 
 
 def _line(node: yaml.Node | None, loc: Sequence[int | str]) -> int | None:
@@ -101,12 +106,13 @@ def load_file(path: Path) -> list[Entry]:
     if not isinstance(data, dict):
         raise FixtureFileError([f"{path}: a fixture file is a mapping with `version: 1` and `fixtures: [...]`"])
     problems = []
-    try:
-        FixtureFile.model_validate({**data, "fixtures": []})
-    except ValidationError as exc:
-        problems += [f"{_where(path, text, e['loc'])}: {_loc_text(e['loc'])}: {e['msg']}" for e in exc.errors()]
     found = data.get("fixtures")
     raw_fixtures: list[Any] = found if isinstance(found, list) else []
+    try:
+        # The fixtures are checked one by one below; a `fixtures:` that is not a list is reported here.
+        FixtureFile.model_validate({**data, "fixtures": []} if isinstance(found, list) else data)
+    except ValidationError as exc:
+        problems += [f"{_where(path, text, e['loc'])}: {_loc_text(e['loc'])}: {e['msg']}" for e in exc.errors()]
     entries = []
     for index, raw in enumerate(raw_fixtures):
         try:
@@ -135,8 +141,35 @@ def _subsets(items: frozenset[tuple[str, str]]) -> Iterable[frozenset[tuple[str,
         yield frozenset(item for bit, item in enumerate(ordered) if mask >> bit & 1)
 
 
-def shadow_warnings(entries: Sequence[Entry]) -> list[str]:
+class _Locator:
+    """``file:line: fixtures[i]`` of loaded entries, for warnings; a file is re-read only when one of its fixtures
+    has a warning (entries of one file are contiguous and complete, so the index is the position in the file)."""
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        self._index: dict[int, int] = {}
+        counts: dict[str, int] = {}
+        for entry in entries:
+            self._index[id(entry)] = counts.get(entry.source, 0)
+            counts[entry.source] = self._index[id(entry)] + 1
+        self._nodes: dict[str, yaml.Node | None] = {}
+
+    def __call__(self, entry: Entry) -> str:
+        index = self._index.get(id(entry))
+        if index is None:
+            return entry.source
+        if entry.source not in self._nodes:
+            try:
+                text = Path(entry.source).read_text("utf-8")
+                self._nodes[entry.source] = yaml.compose(text, Loader=_Loader)
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                self._nodes[entry.source] = None
+        line = _line(self._nodes[entry.source], ["fixtures", index])
+        return f"{entry.source}{f':{line}' if line else ''}: fixtures[{index}]"
+
+
+def shadow_warnings(entries: Sequence[Entry], where: Callable[[Entry], str] | None = None) -> list[str]:
     """Fixtures that can never answer because an earlier one asks for a subset of the same conditions."""
+    where = where or _Locator(entries)
     warnings: list[str] = []
     seen: dict[frozenset[tuple[str, str]], Entry] = {}
     for entry in entries:
@@ -145,9 +178,8 @@ def shadow_warnings(entries: Sequence[Entry]) -> list[str]:
             for subset in _subsets(items):
                 earlier = seen.get(subset)
                 if earlier is not None and _covers(earlier, entry):
-                    warnings.append(
-                        f"{entry.source}: {entry.name!r} is shadowed by {earlier.name!r} ({earlier.source})"
-                    )
+                    shadowed = f"{entry.name!r} is shadowed by {earlier.name!r} ({where(earlier)})"
+                    warnings.append(f"{where(entry)}: {shadowed}")
                     break
         seen.setdefault(items, entry)
     return warnings
@@ -160,13 +192,33 @@ def _covers(earlier: Entry, later: Entry) -> bool:
     return later.compiled.implicit_no_tool_result or later.fixture.match.has_tool_result is False
 
 
-def _template_warnings(entries: Sequence[Entry]) -> list[str]:
+def _catch_all_warnings(entries: Sequence[Entry], where: Callable[[Entry], str]) -> list[str]:
+    """A fixture that matches every request of its endpoint, with fixtures after it that it keeps from answering."""
+    warnings = []
+    for position, entry in enumerate(entries):
+        if entry.fixture.match.model_dump(exclude_none=True, exclude={"endpoint"}):
+            continue
+        hidden = [
+            later.name
+            for later in entries[position + 1 :]
+            if later.compiled.endpoint == entry.compiled.endpoint and _covers(entry, later)
+        ]
+        if hidden:
+            warnings.append(
+                f"{where(entry)}: {entry.name!r} is a catch-all (it matches every request) but is not last; "
+                f"{len(hidden)} fixture(s) after it never answer ({', '.join(map(repr, hidden[:3]))}"
+                f"{', …' if len(hidden) > 3 else ''}); move it to the end"
+            )
+    return warnings
+
+
+def _template_warnings(entries: Sequence[Entry], where: Callable[[Entry], str]) -> list[str]:
     warnings = []
     for entry in entries:
         replies = [entry.fixture.reply] if entry.fixture.reply else entry.fixture.sequence or []
         for reply in replies:
             for root in unknown_roots(reply.content or ""):
-                warnings.append(f"{entry.source}: {entry.name!r}: unknown template value {{{{ {root} }}}}")
+                warnings.append(f"{where(entry)}: {entry.name!r}: unknown template value {{{{ {root} }}}}")
     return warnings
 
 
@@ -183,16 +235,19 @@ def load_fixture_files(paths: Iterable[Path]) -> LoadResult:
             result.entries += load_file(path)
         except FixtureFileError as exc:
             problems += exc.problems
+    where = _Locator(result.entries)
     names: dict[str, Entry] = {}
     for entry in result.entries:
         if entry.name in names:
-            problems.append(
-                f"{entry.source}: duplicate fixture name {entry.name!r} (also in {names[entry.name].source})"
-            )
+            problems.append(f"{where(entry)}: duplicate fixture name {entry.name!r} (also {where(names[entry.name])})")
         names.setdefault(entry.name, entry)
     if problems:
         raise FixtureFileError(problems)
-    result.warnings = shadow_warnings(result.entries) + _template_warnings(result.entries)
+    result.warnings = (
+        _catch_all_warnings(result.entries, where)
+        + shadow_warnings(result.entries, where)
+        + _template_warnings(result.entries, where)
+    )
     return result
 
 

@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 
 from mockserver.catalog import canonical_id
 from mockserver.conversation import Conversation
+from mockserver.normalize import compile_normalizers, describe as describe_normalizers
 from mockserver.schema import Fixture, Match, TextMatch
 
 _GLOB = re.compile(r"[*?\[]")
 _WORD = re.compile(r"\w+")
+_NOT_WORD = re.compile(r"\W+")
 DEFAULT_ENDPOINT = "chat.completions"
 
 
@@ -38,55 +40,94 @@ class TextRule:
     def __init__(self, spec: TextMatch) -> None:
         flags = 0 if spec.case_sensitive else re.IGNORECASE
         self.spec = spec
+        self._normalize = compile_normalizers(spec.normalize)
         if spec.equals is not None:
-            self._equals: str | None = spec.equals if spec.case_sensitive else spec.equals.casefold()
-            self._pattern = None
+            equals = self._normalize(spec.equals) if self._normalize else spec.equals
+            self._equals: str | None = equals if spec.case_sensitive else equals.casefold()
+            self._source: str | None = None
         else:
             self._equals = None
             if spec.regex is not None:
                 source = spec.regex
             else:
                 assert spec.contains is not None
-                source = re.escape(spec.contains)
+                source = re.escape(self._normalize(spec.contains) if self._normalize else spec.contains)
                 if spec.whole_word:
                     source = rf"(?<!\w){source}(?!\w)"
-            self._pattern = re.compile(source, flags)
+            self._source = source
+        # Compiled on first use: with the index, most rules of a big fixture set are never evaluated.
+        self._flags = flags
+        self._pattern: re.Pattern[str] | None = None
 
     def holds(self, text: str) -> bool:
         """True when ``text`` satisfies the rule."""
-        if self._pattern is not None:
+        if self._normalize is not None:
+            text = self._normalize(text)
+        if self._source is not None:
+            if self._pattern is None:
+                self._pattern = re.compile(self._source, self._flags)
             return self._pattern.search(text) is not None
         return (text if self.spec.case_sensitive else text.casefold()) == self._equals
 
     def describe(self) -> str:
         """``contains 'weather'`` and the like, for near-miss reports."""
+        normalized = f" (normalizing {describe_normalizers(self.spec.normalize)})" if self.spec.normalize else ""
         if self.spec.equals is not None:
-            return f"equals {self.spec.equals!r}"
+            return f"equals {self.spec.equals!r}{normalized}"
         if self.spec.regex is not None:
-            return f"matches /{self.spec.regex}/"
+            return f"matches /{self.spec.regex}/{normalized}"
         word = " (whole word)" if self.spec.whole_word else ""
-        return f"contains {self.spec.contains!r}{word}"
+        return f"contains {self.spec.contains!r}{word}{normalized}"
+
+    def index_keys(self) -> tuple[tuple[str, str], ...]:
+        """Keys that any text this rule accepts produces, every one of them (see ``text_keys``); empty when the rule
+        cannot be indexed. A whole-word phrase gives one key per word, so the store can file it under its rarest."""
+        if self.spec.normalize:
+            return ()  # the request's text is only comparable after normalizing, so the raw index cannot help
+        if self.spec.equals is not None:
+            return (("eq", self.spec.equals.casefold()),)
+        if self.spec.contains is not None and self.spec.whole_word and indexable(self.spec.contains):
+            words = (_fold_word(word) for word in _WORD.findall(self.spec.contains))
+            return tuple(dict.fromkeys(("word", word) for word in words if word))
+        return ()
 
     def index_key(self) -> tuple[str, str] | None:
-        """A key that any text this rule accepts must produce (see ``text_keys``), or ``None``."""
-        if self.spec.equals is not None:
-            return ("eq", self.spec.equals.casefold())
-        if self.spec.contains is not None and self.spec.whole_word:
-            words = _WORD.findall(self.spec.contains.casefold())
-            if words:
-                return ("word", words[0])
-        return None
+        """The first of ``index_keys``, or ``None``."""
+        keys = self.index_keys()
+        return keys[0] if keys else None
+
+
+def indexable(text: str) -> bool:
+    """Whether word keys are sound for ``text``: ``re.IGNORECASE`` equates U+0345, which is not a word character,
+    with the Greek iota, which is, so a text or a rule holding it is matched without the word index."""
+    return "\u0345" not in text
+
+
+def _fold_word(word: str) -> str:
+    """A word folded so that every spelling ``re.IGNORECASE`` equates gives the same key.
+
+    Words are cut from the original text before folding, because full case folding can turn one word character into
+    a letter plus a combining mark (U+0130 → ``i`` + U+0307) and so split the word; the marks are dropped, and the
+    dotless i U+0131 (which ``re`` equates with ``i``) is mapped to ``i``.
+    """
+    folded = word.casefold()
+    if folded.isascii():
+        return folded
+    return _NOT_WORD.sub("", folded.replace("\u0131", "i"))
 
 
 def text_keys(text: str) -> set[tuple[str, str]]:
     """Every index key ``text`` produces: its whole value and each of its words."""
-    folded = text.casefold()
-    return {("eq", folded), *(("word", w) for w in _WORD.findall(folded))}
+    return {("eq", text.casefold()), *(("word", w) for w in map(_fold_word, _WORD.findall(text)) if w)}
 
 
 def _model_holds(pattern: str, model: str) -> bool:
     if _GLOB.search(pattern):
-        return fnmatch.fnmatchcase(model, canonical_id(pattern)[0])
+        wanted = canonical_id(pattern)[0]
+        if "/" not in wanted:  # a glob over bare names: ``gpt-5*``
+            name = model.rsplit("/", 1)[-1]
+            return fnmatch.fnmatchcase(name, wanted) or fnmatch.fnmatchcase(name, wanted.replace(".", "_"))
+        return fnmatch.fnmatchcase(model, wanted)
     wanted = canonical_id(pattern)[0]
     if "/" not in wanted:
         return model.rsplit("/", 1)[-1].lower() in (wanted.lower(), wanted.replace(".", "_").lower())

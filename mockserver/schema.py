@@ -29,8 +29,32 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 _FORBID = ConfigDict(extra="forbid", frozen=True)
 
 
+NormalizerName = Literal["secrets", "timestamps", "uuids", "hex_ids"]
+
+
+class PatternNormalizer(BaseModel):
+    """A volatile part given as a regex: every match becomes ``replace`` before comparing."""
+
+    model_config = _FORBID
+
+    regex: str
+    replace: str = "<volatile>"
+
+    @model_validator(mode="after")
+    def _compiles(self) -> PatternNormalizer:
+        try:
+            re.compile(self.regex)
+        except re.error as exc:
+            raise ValueError(f"invalid regex {self.regex!r}: {exc}") from None
+        return self
+
+
 class TextMatch(BaseModel):
-    """How a text key matches; a plain string in a file means ``{contains: <string>}``."""
+    """How a text key matches; a plain string in a file means ``{contains: <string>}``.
+
+    ``normalize`` replaces volatile parts (ISO timestamps, UUIDs, long hex ids, key-shaped secrets, or any regex) by
+    placeholders such as ``<timestamp>`` on both the fixture's text and the request's text before comparing.
+    """
 
     model_config = _FORBID
 
@@ -39,6 +63,9 @@ class TextMatch(BaseModel):
     regex: str | None = None
     case_sensitive: bool = False
     whole_word: bool = Field(default=True, description="`contains` only matches whole words: 'hi' misses 'this'.")
+    normalize: list[NormalizerName | PatternNormalizer] | None = Field(
+        default=None, description="Volatile parts replaced on both sides before comparing, applied in order."
+    )
 
     @model_validator(mode="before")
     @classmethod

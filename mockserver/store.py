@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import heapq
+import re
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from mockserver.matching import CompiledMatch, RequestFacts, match_keys, text_keys
+from mockserver.matching import CompiledMatch, RequestFacts, indexable, match_keys, text_keys
 from mockserver.schema import Fixture, Reply
 
 NEAR_MISSES = 3
+_WORDS = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -63,24 +66,40 @@ class Miss:
 
 
 class Layer:
-    """An ordered list of entries, indexed by endpoint and by the text its ``user`` key needs."""
+    """An ordered list of entries, indexed by endpoint and by the text its ``user`` key needs.
+
+    A fixture whose ``user`` rule yields index keys is filed under the rarest of them in this layer (a whole-word
+    phrase under its least common word), so fixtures that share their first words still narrow to a few candidates.
+    """
 
     def __init__(self, entries: Iterable[Entry]) -> None:
         self.entries = list(entries)
+        self._all: dict[str, list[int]] = {}
         self._always: dict[str, list[int]] = {}
         self._by_key: dict[tuple[str, tuple[str, str]], list[int]] = {}
+        keyed: list[tuple[int, str, tuple[tuple[str, str], ...]]] = []
+        counts: Counter[tuple[str, tuple[str, str]]] = Counter()
         for position, entry in enumerate(self.entries):
             compiled = entry.compiled
-            key = compiled.user.index_key() if compiled.user else None
-            if key is None:
-                self._always.setdefault(compiled.endpoint, []).append(position)
+            self._all.setdefault(compiled.endpoint, []).append(position)
+            keys = compiled.user.index_keys() if compiled.user else ()
+            if keys:
+                keyed.append((position, compiled.endpoint, keys))
+                counts.update((compiled.endpoint, key) for key in keys)
             else:
-                self._by_key.setdefault((compiled.endpoint, key), []).append(position)
+                self._always.setdefault(compiled.endpoint, []).append(position)
+        for position, endpoint, keys in keyed:
+            rarest = min(keys, key=lambda key: counts[(endpoint, key)])
+            self._by_key.setdefault((endpoint, rarest), []).append(position)
 
     def candidates(self, facts: RequestFacts) -> Iterator[Entry]:
         """Entries that may match, in load order; entries that cannot are never looked at."""
+        text = facts.conversation.last_user
+        if not indexable(text):
+            yield from (self.entries[position] for position in self._all.get(facts.endpoint, []))
+            return
         lists = [self._always.get(facts.endpoint, [])]
-        for key in text_keys(facts.conversation.last_user):
+        for key in text_keys(text):
             found = self._by_key.get((facts.endpoint, key))
             if found:
                 lists.append(found)
@@ -123,7 +142,7 @@ class FixtureStore:
         """Add a run-time fixture; one with the same name in the same namespace is replaced."""
         with self._lock:
             layer = self._runtime.get(namespace, Layer([]))
-            name = fixture.name or f"runtime#{len(layer.entries)}"
+            name = fixture.name or _free_name({e.name for e in layer.entries}, len(layer.entries))
             kept = [e for e in layer.entries if e.name != name]
             entry = Entry.of(fixture, name, "runtime")
             self._runtime[namespace] = Layer([*kept, entry])
@@ -180,13 +199,32 @@ class FixtureStore:
         return Miss(closest_fixtures(entries, facts))
 
 
+def _free_name(taken: set[str], start: int) -> str:
+    """``runtime#<n>`` not yet taken, so an unnamed fixture never replaces another after a removal."""
+    while f"runtime#{start}" in taken:
+        start += 1
+    return f"runtime#{start}"
+
+
+def _shared_words(entry: Entry, words: set[str]) -> int:
+    """How many words of the request's last user message the fixture's ``user`` text also has."""
+    spec = entry.fixture.match.user
+    if spec is None:
+        return 0
+    wanted = spec.equals if spec.equals is not None else spec.contains if spec.contains is not None else spec.regex
+    return len(words & set(_WORDS.findall((wanted or "").casefold())))
+
+
 def closest_fixtures(entries: list[Entry], facts: RequestFacts, limit: int = NEAR_MISSES) -> list[NearMiss]:
-    """The fixtures with the fewest failing keys (more specific first on ties), for a near-miss report."""
+    """The fixtures with the fewest failing keys, for a near-miss report; ties go to the fixture whose ``user`` text
+    shares most words with the request, then to the more specific one, then to load order."""
+    words = set(_WORDS.findall(facts.conversation.last_user.casefold()))
     scored = []
     for position, entry in enumerate(entries):
-        failures = entry.compiled.failures(facts)
         if entry.compiled.endpoint != facts.endpoint:
             continue
-        scored.append((len(failures), -match_keys(entry.fixture.match), position, entry, failures))
-    scored.sort(key=lambda item: item[:3])
-    return [NearMiss(entry.name, entry.source, failures) for *_, entry, failures in scored[:limit]]
+        failures = entry.compiled.failures(facts)
+        rank = (len(failures), -_shared_words(entry, words), -match_keys(entry.fixture.match), position)
+        scored.append((rank, entry, failures))
+    scored.sort(key=lambda item: item[0])
+    return [NearMiss(entry.name, entry.source, failures) for _, entry, failures in scored[:limit]]

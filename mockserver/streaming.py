@@ -59,9 +59,11 @@ async def stream_body(frames: Sequence[Frame], script: StreamScript, error_body:
         if script.keepalive_every and position and position % script.keepalive_every == 0:
             yield sse.KEEPALIVE
         yield sse.encode(frame.data)
-    if script.fault in ("error", "disconnect") and script.fault_after >= len(frames):
+    if script.fault is not None and script.fault_after >= len(frames):
+        # A fault scheduled after the last chunk still happens, just before the end of the stream.
         async for piece in _fault(script, error_body):
             yield piece
-        return
+        if script.fault in ("error", "disconnect"):
+            return
     if script.fault != "no_done":
         yield sse.DONE

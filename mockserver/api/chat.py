@@ -15,16 +15,19 @@ from mockserver.auth import Caller, authenticate
 from mockserver.catalog import Kind, Quirk, ResolvedModel
 from mockserver.chat_request import ChatRequest, decode_json_object, parse_chat_request
 from mockserver.chunks import build_frames
-from mockserver.config import NoMatch, StreamUsage
+from mockserver.config import NoMatch, RecordMode, StreamUsage
 from mockserver.context import AppContext, context, pin_request_id, request_id
 from mockserver.conversation import read_conversation
 from mockserver.errors import in_stream_error_body
 from mockserver.journal import JournalEntry
 from mockserver.matching import RequestFacts
+from mockserver.proxy import forward_chat
+from mockserver.recorder import Recorder, merged_report
+from mockserver.replay import replay_frames
 from mockserver.replies import error_from_spec
 from mockserver.responder import Completion, ReplyContext, build_completion
 from mockserver.schema import Reply, StreamScript
-from mockserver.store import Hit
+from mockserver.store import Hit, Miss
 from mockserver.streaming import stream_body
 from mockserver.templating import render, template_context
 from mockserver.tokens import counter_for
@@ -66,12 +69,33 @@ def _include_usage(chat: ChatRequest, ctx: AppContext) -> bool:
     return bool(chat.stream_options and chat.stream_options.include_usage)
 
 
-def _pick_reply(ctx: AppContext, facts: RequestFacts, entry: JournalEntry) -> tuple[Reply, str]:
-    """The scripted reply for the request, or the generated one; strict mode turns a miss into a 404."""
+def _from_recording(
+    recorder: Recorder, miss: Miss, facts: RequestFacts, entry: JournalEntry
+) -> tuple[Reply, str] | None:
+    """A recorded reply; ``None`` when the recorder forwards what it lacks; otherwise a miss is a 404 naming the
+    nearest recordings and the keys that differ."""
+    found = recorder.resolve(facts, entry.namespace)
+    if isinstance(found, Hit):
+        entry.fixture = found.entry.name
+        return found.reply, found.entry.name
+    if recorder.forwards:
+        return None
+    entry.near_miss = merged_report(found, miss)
+    raise errors.no_fixture_matched(entry.near_miss)
+
+
+def _pick_reply(ctx: AppContext, facts: RequestFacts, entry: JournalEntry) -> tuple[Reply, str] | None:
+    """The scripted reply for the request, or the generated one; strict mode turns a miss into a 404. ``None``
+    means: forward upstream and record (record modes)."""
+    recorder = ctx.recorder
+    if recorder is not None and recorder.mode is RecordMode.ALL:
+        return None
     found = ctx.store.resolve(facts, entry.namespace)
     if isinstance(found, Hit):
         entry.fixture = found.entry.name
         return found.reply, found.entry.name
+    if recorder is not None:
+        return _from_recording(recorder, found, facts, entry)
     entry.near_miss = found.report()
     if ctx.no_match(entry.namespace) is NoMatch.STRICT:
         raise errors.no_fixture_matched(entry.near_miss)
@@ -81,6 +105,9 @@ def _pick_reply(ctx: AppContext, facts: RequestFacts, entry: JournalEntry) -> tu
 
 def _respond(request: Request, ctx: AppContext, chat: ChatRequest, reply: Reply, completion: Completion) -> Response:
     headers = dict(reply.headers)
+    if chat.stream and reply.frames:
+        headers |= {"content-type": "text/event-stream", "cache-control": "no-cache"}
+        return StreamingResponse(replay_frames(reply.frames, ctx.settings.replay_speed), headers=headers)
     if chat.stream:
         script = reply.stream or StreamScript()
         frames = build_frames(completion, script, _include_usage(chat, ctx))
@@ -120,11 +147,14 @@ async def _chat(request: Request, entry: JournalEntry) -> Response:
     conversation = read_conversation(chat)
     headers = {k.lower(): v for k, v in request.headers.items()}
     facts = RequestFacts("chat.completions", resolved.canonical, conversation, caller.pat, headers)
-    reply, fixture = _pick_reply(ctx, facts, entry)
+    picked = _pick_reply(ctx, facts, entry)
+    if picked is None:
+        return await forward_chat(request, ctx, caller, facts, entry)
+    reply, fixture = picked
     if reply.error is not None:
         message = render(reply.error.message, template_context(conversation, chat.model))
         error = error_from_spec(reply.error.model_copy(update={"message": message}))
-        error.headers["x-mock-fixture"] = fixture
+        error.headers = {**reply.headers, **error.headers, "x-mock-fixture": fixture}
         raise error
     info = resolved.info
     counter = counter_for(info.tokenizer, exact=info.owner == "openai")

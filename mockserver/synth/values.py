@@ -27,6 +27,8 @@ MAX_ITEMS = 1_000
 
 class SchemaTooLarge(ValueError):
     """A schema whose smallest valid value is too big to build (it would hang the server)."""
+
+
 _TYPE_MARKERS = (
     ("object", {"properties", "required", "additionalProperties", "minProperties", "maxProperties"}),
     ("array", {"items", "prefixItems", "minItems", "maxItems", "uniqueItems"}),

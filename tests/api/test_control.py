@@ -337,12 +337,12 @@ def test_usage_override_is_what_gets_billed(api: TestClient) -> None:
 )
 def test_control_token_guards_the_control_api(control_app: AppFactory, method: str, path: str) -> None:
     api = control_app(control_token=SecretStr("s3cret"))
-    body = {"json": {"reply": {"content": "x"}}} if method == "POST" and path == FIXTURES else {}
+    body = {"reply": {"content": "x"}} if method == "POST" and path == FIXTURES else None
     for headers in ({}, {"x-mock-control-token": "wrong"}):
-        refused = api.request(method, path, headers=headers, **body)
+        refused = api.request(method, path, headers=headers, json=body)
         assert refused.status_code == 401
         assert "x-mock-control-token" in refused.json()["status"]["details"]
-    allowed = api.request(method, path, headers={"x-mock-control-token": "s3cret"}, **body)
+    allowed = api.request(method, path, headers={"x-mock-control-token": "s3cret"}, json=body)
     assert allowed.status_code in (200, 201)
 
 
