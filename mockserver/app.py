@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable
 
 from starlette.applications import Starlette
@@ -28,6 +29,24 @@ from mockserver.middleware import RequestContextMiddleware, error_bytes
 from mockserver.proxy import passthrough
 from mockserver.recorder import Recorder
 from mockserver.reload import Reloader
+from mockserver.streaming import StreamDisconnect
+from mockserver.tokens import warm_up
+
+
+class _QuietDisconnects(logging.Filter):
+    """Drop uvicorn's traceback for the ``disconnect`` stream fault: the dropped connection is the point."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+            error = error.exceptions[0]
+        return not isinstance(error, StreamDisconnect)
+
+
+def _quiet_disconnects() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _QuietDisconnects) for f in logger.filters):
+        logger.addFilter(_QuietDisconnects())
 
 
 def _error_response(request: Request, error: errors.ApiError) -> Response:
@@ -105,6 +124,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         FixtureFileError: a fixture file is invalid (the server refuses to start).
     """
     settings = settings or Settings()
+    _quiet_disconnects()
+    warm_up()
     ctx = AppContext(settings=settings, catalog=load_catalog(settings.catalog), journal=Journal(settings.journal_size))
     if settings.fixtures:
         ctx.reloader = Reloader(ctx.store, settings.fixtures)

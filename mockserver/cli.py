@@ -22,7 +22,7 @@ from mockserver.config import (
     StreamUsage,
 )
 from mockserver.errors import FixtureFileError
-from mockserver.fixture_files import load_fixture_files
+from mockserver.fixture_files import expand, load_fixture_files
 from mockserver.schema import FixtureFile
 
 
@@ -127,7 +127,7 @@ def validate(paths: tuple[Path, ...]) -> None:
         raise SystemExit(1) from None
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    files = len({entry.source for entry in result.entries})
+    files = len(expand(paths)[0])
     click.echo(f"ok: {len(result.entries)} fixtures in {files} files")
 
 

@@ -36,7 +36,7 @@ from mockserver.matching import RequestFacts
 from mockserver.normalize import normalize_recorded
 from mockserver.redact import Scrubber, scan_fixtures
 from mockserver.schema import Fixture, Match, RecordedFrame, Reply, TextMatch, ToolResultMatch
-from mockserver.store import NEAR_MISSES, Entry, FixtureStore, Hit, Miss
+from mockserver.store import NEAR_MISSES, Entry, FixtureStore, Miss
 from mockserver.upstream import is_dummy
 
 DEFAULT_FILE = "recording.yaml"
@@ -173,10 +173,6 @@ class Recorder:
         """A PAT that crossed the mock: scrubbed from everything recorded from now on, and refused by the scan."""
         if not is_dummy(pat) and pat not in self._scrubber.literals:
             self._scrubber = Scrubber([*self._scrubber.literals, pat])
-
-    def resolve(self, facts: RequestFacts, namespace: str | None = None) -> Hit | Miss:
-        """The recording that answers ``facts`` (sequence counters kept per test ``namespace``), or the nearest."""
-        return self.store.resolve(facts, namespace)
 
     def key(self, facts: RequestFacts) -> RecordingKey:
         """The semantic key of a request: what its recording will match on, and the fixture name."""

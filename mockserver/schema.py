@@ -24,7 +24,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, model_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 _FORBID = ConfigDict(extra="forbid", frozen=True)
 
@@ -71,6 +73,12 @@ class TextMatch(BaseModel):
     @classmethod
     def _from_string(cls, value: Any) -> Any:
         return {"contains": value} if isinstance(value, str) else value
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        # The string shorthand is accepted by ``_from_string``; say so in the exported schema, for editors.
+        shorthand = {"type": "string", "description": "Shorthand for {contains: <string>}."}
+        return {"anyOf": [shorthand, handler(core)]}
 
     @model_validator(mode="after")
     def _exactly_one(self) -> TextMatch:

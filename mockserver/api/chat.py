@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from mockserver import errors, ids
-from mockserver.api.common import journaled
+from mockserver.api.common import journaled, lookup, raise_scripted_error, request_hash, seed_pin, unmatched
 from mockserver.auth import Caller, authenticate
 from mockserver.catalog import Kind, Quirk, ResolvedModel
 from mockserver.chat_request import ChatRequest, decode_json_object, parse_chat_request
 from mockserver.chunks import build_frames
-from mockserver.config import NoMatch, RecordMode, StreamUsage
+from mockserver.config import RecordMode, StreamUsage
 from mockserver.context import AppContext, context, pin_request_id, request_id
 from mockserver.conversation import read_conversation
 from mockserver.errors import in_stream_error_body
@@ -27,22 +25,10 @@ from mockserver.replay import replay_frames
 from mockserver.replies import error_from_spec
 from mockserver.responder import Completion, ReplyContext, build_completion
 from mockserver.schema import Reply, StreamScript
-from mockserver.store import Hit, Miss
+from mockserver.store import Miss
 from mockserver.streaming import stream_body
-from mockserver.templating import render, template_context
+from mockserver.templating import template_context
 from mockserver.tokens import counter_for
-from mockserver.types import JSON
-
-_VOLATILE = ("stream", "stream_options")
-SEED_HEADER = "x-mock-seed"
-GENERATED = "(generated)"
-
-
-def request_hash(data: JSON, canonical_model: str) -> str:
-    """Hash of the request's content; streaming flags are left out and the model id normalised, so every id form
-    and both modes get the same answer."""
-    stable = {k: v for k, v in data.items() if k not in _VOLATILE} | {"model": canonical_model}
-    return hashlib.sha256(json.dumps(stable, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def _check_model(chat: ChatRequest, resolved: ResolvedModel) -> None:
@@ -51,16 +37,6 @@ def _check_model(chat: ChatRequest, resolved: ResolvedModel) -> None:
         raise errors.wrong_model_kind(chat.model, info.kind.value, "chat completions")
     if chat.max_tokens is not None and Quirk.MAX_COMPLETION_TOKENS_ONLY in info.quirks:
         raise errors.unsupported_max_tokens()
-
-
-def _pin(request: Request, ctx: AppContext) -> int | None:
-    header = request.headers.get(SEED_HEADER)
-    if header is not None:
-        try:
-            return int(header)
-        except ValueError:
-            raise errors.invalid_field(SEED_HEADER, "expected an integer header value.") from None
-    return ctx.settings.seed
 
 
 def _include_usage(chat: ChatRequest, ctx: AppContext) -> bool:
@@ -74,10 +50,9 @@ def _from_recording(
 ) -> tuple[Reply, str] | None:
     """A recorded reply; ``None`` when the recorder forwards what it lacks; otherwise a miss is a 404 naming the
     nearest recordings and the keys that differ."""
-    found = recorder.resolve(facts, entry.namespace)
-    if isinstance(found, Hit):
-        entry.fixture = found.entry.name
-        return found.reply, found.entry.name
+    found = lookup(recorder.store, facts, entry)
+    if not isinstance(found, Miss):
+        return found
     if recorder.forwards:
         return None
     entry.near_miss = merged_report(found, miss)
@@ -90,17 +65,12 @@ def _pick_reply(ctx: AppContext, facts: RequestFacts, entry: JournalEntry) -> tu
     recorder = ctx.recorder
     if recorder is not None and recorder.mode is RecordMode.ALL:
         return None
-    found = ctx.store.resolve(facts, entry.namespace)
-    if isinstance(found, Hit):
-        entry.fixture = found.entry.name
-        return found.reply, found.entry.name
+    found = lookup(ctx.store, facts, entry)
+    if not isinstance(found, Miss):
+        return found
     if recorder is not None:
         return _from_recording(recorder, found, facts, entry)
-    entry.near_miss = found.report()
-    if ctx.no_match(entry.namespace) is NoMatch.STRICT:
-        raise errors.no_fixture_matched(entry.near_miss)
-    entry.generated = True
-    return Reply(), GENERATED
+    return unmatched(ctx, found, entry)
 
 
 def _respond(request: Request, ctx: AppContext, chat: ChatRequest, reply: Reply, completion: Completion) -> Response:
@@ -141,7 +111,7 @@ async def _chat(request: Request, entry: JournalEntry) -> Response:
     entry.model = resolved.canonical
     _check_model(chat, resolved)
     digest = request_hash(data, resolved.canonical)
-    pin = _pin(request, ctx)
+    pin = seed_pin(request, ctx.settings)
     if pin is not None:
         pin_request_id(request, ids.request_id(pin, digest))
     conversation = read_conversation(chat)
@@ -151,11 +121,7 @@ async def _chat(request: Request, entry: JournalEntry) -> Response:
     if picked is None:
         return await forward_chat(request, ctx, caller, facts, entry)
     reply, fixture = picked
-    if reply.error is not None:
-        message = render(reply.error.message, template_context(conversation, chat.model))
-        error = error_from_spec(reply.error.model_copy(update={"message": message}))
-        error.headers = {**reply.headers, **error.headers, "x-mock-fixture": fixture}
-        raise error
+    raise_scripted_error(reply, fixture, template_context(conversation, chat.model))
     info = resolved.info
     counter = counter_for(info.tokenizer, exact=info.owner == "openai")
     reply_ctx = ReplyContext(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -14,18 +16,20 @@ from mockserver import errors
 from mockserver.auth import Caller, authenticate
 from mockserver.catalog import Kind, ResolvedModel
 from mockserver.chat_request import decode_json_object
-from mockserver.config import NoMatch
+from mockserver.config import NoMatch, Settings
 from mockserver.context import NAMESPACE_HEADER, AppContext, context
 from mockserver.conversation import Conversation
 from mockserver.journal import JournalEntry
 from mockserver.matching import RequestFacts
 from mockserver.replies import error_from_spec
 from mockserver.schema import Reply
-from mockserver.store import Hit
+from mockserver.store import FixtureStore, Hit, Miss
 from mockserver.templating import render
 from mockserver.types import JSON
 
 GENERATED = "(generated)"
+SEED_HEADER = "x-mock-seed"
+_VOLATILE = ("stream", "stream_options")
 
 Handler = Callable[[Request, JournalEntry], Awaitable[Response]]
 
@@ -99,17 +103,46 @@ async def begin_call(request: Request, entry: JournalEntry, kind: Kind, endpoint
     return Call(ctx, caller, data, resolved, entry)
 
 
-def scripted_reply(ctx: AppContext, facts: RequestFacts, entry: JournalEntry) -> tuple[Reply, str]:
-    """The scripted reply for the request, or an empty one to generate; strict mode turns a miss into a 404."""
-    found = ctx.store.resolve(facts, entry.namespace)
+def lookup(store: FixtureStore, facts: RequestFacts, entry: JournalEntry) -> tuple[Reply, str] | Miss:
+    """The matching fixture's reply and name (noted in the journal entry), or the miss with its near misses."""
+    found = store.resolve(facts, entry.namespace)
     if isinstance(found, Hit):
         entry.fixture = found.entry.name
         return found.reply, found.entry.name
-    entry.near_miss = found.report()
+    return found
+
+
+def unmatched(ctx: AppContext, miss: Miss, entry: JournalEntry) -> tuple[Reply, str]:
+    """What a miss gets: a 404 naming the near misses in strict mode, else an empty reply to generate."""
+    entry.near_miss = miss.report()
     if ctx.no_match(entry.namespace) is NoMatch.STRICT:
         raise errors.no_fixture_matched(entry.near_miss)
     entry.generated = True
     return Reply(), GENERATED
+
+
+def scripted_reply(ctx: AppContext, facts: RequestFacts, entry: JournalEntry) -> tuple[Reply, str]:
+    """The scripted reply for the request, or an empty one to generate; strict mode turns a miss into a 404."""
+    found = lookup(ctx.store, facts, entry)
+    return unmatched(ctx, found, entry) if isinstance(found, Miss) else found
+
+
+def request_hash(data: JSON, canonical_model: str) -> str:
+    """Hash of the request's content; streaming flags are left out and the model id normalised, so every id form
+    and both modes get the same answer."""
+    stable = {k: v for k, v in data.items() if k not in _VOLATILE} | {"model": canonical_model}
+    return hashlib.sha256(json.dumps(stable, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def seed_pin(request: Request, settings: Settings) -> int | None:
+    """The seed that pins ids and timestamps: the ``x-mock-seed`` header, else the ``seed`` setting."""
+    header = request.headers.get(SEED_HEADER)
+    if header is None:
+        return settings.seed
+    try:
+        return int(header)
+    except ValueError:
+        raise errors.invalid_field(SEED_HEADER, "expected an integer header value.") from None
 
 
 def raise_scripted_error(reply: Reply, fixture: str, template: dict[str, Any]) -> None:

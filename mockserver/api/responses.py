@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 from collections.abc import AsyncIterator, Callable, Sequence
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from mockserver import errors, ids, sse
-from mockserver.api.common import Call, begin_call, journaled, raise_scripted_error, scripted_reply
+from mockserver.api.common import (
+    Call,
+    begin_call,
+    journaled,
+    raise_scripted_error,
+    request_hash,
+    scripted_reply,
+    seed_pin,
+)
 from mockserver.catalog import Kind
 from mockserver.chunks import Frame
 from mockserver.context import pin_request_id
@@ -34,24 +40,7 @@ from mockserver.templating import template_context
 from mockserver.tokens import counter_for
 from mockserver.types import JSON
 
-SEED_HEADER = "x-mock-seed"
 MALFORMED = b'event: response.output_text.delta\ndata: {"type": "response.output_text.delta", "delta": [\n\n'
-_VOLATILE = ("stream", "stream_options")
-
-
-def _digest(data: JSON, canonical_model: str) -> str:
-    stable = {k: v for k, v in data.items() if k not in _VOLATILE} | {"model": canonical_model}
-    return hashlib.sha256(json.dumps(stable, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
-def _pin(request: Request, call: Call) -> int | None:
-    header = request.headers.get(SEED_HEADER)
-    if header is None:
-        return call.ctx.settings.seed
-    try:
-        return int(header)
-    except ValueError:
-        raise errors.invalid_field(SEED_HEADER, "expected an integer header value.") from None
 
 
 def _fault_position(script: StreamScript, count: int) -> int | None:
@@ -124,8 +113,8 @@ async def _responses(request: Request, entry: JournalEntry) -> Response:
     body = parse_responses_request(call.data)
     chat = to_chat_request(body)
     entry.stream = bool(body.stream)
-    digest = _digest(call.data, call.model.canonical)
-    pin = _pin(request, call)
+    digest = request_hash(call.data, call.model.canonical)
+    pin = seed_pin(request, call.ctx.settings)
     if pin is not None:
         pin_request_id(request, ids.request_id(pin, digest))
     conversation = read_conversation(chat)

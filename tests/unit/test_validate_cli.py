@@ -128,27 +128,7 @@ def test_schema_is_a_json_schema_that_rejects_mistakes() -> None:
     assert list(validator.iter_errors(valid)) == []
 
 
-def uses_text_shorthand(path: Path) -> bool:
-    """Whether a fixture file writes a text match as a plain string (``user: weather``)."""
-    document = yaml.safe_load(path.read_text("utf-8"))
-    return any(isinstance(f.get("match", {}).get(key), str) for f in document["fixtures"] for key in ("user", "system"))
-
-
-SHORTHAND_SCHEMA_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="schema.py: TextMatch accepts a plain string (`user: weather`) through a mode='before' validator that "
-    "pydantic's JSON Schema does not show, so `clarifai-mock schema` rejects every file using the shorthand; "
-    "fix: a TextMatch.__get_pydantic_json_schema__ returning anyOf [string, the object schema]",
-)
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(p.name, marks=[SHORTHAND_SCHEMA_BUG] if uses_text_shorthand(p) else [])
-        for p in sorted(SHIPPED.glob("*.yaml"))
-    ],
-)
+@pytest.mark.parametrize("name", [p.name for p in sorted(SHIPPED.glob("*.yaml"))])
 def test_schema_validates_the_shipped_fixture_files(name: str) -> None:
     validator = jsonschema.Draft202012Validator(fixture_schema())
     document = yaml.safe_load((SHIPPED / name).read_text("utf-8"))
