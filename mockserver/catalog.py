@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -159,10 +160,15 @@ def _entries(data: Any, source: str) -> list[ModelInfo]:
     return models
 
 
-def load_catalog(extra: Path | None = None) -> Catalog:
-    """The bundled catalog, with entries from ``extra`` (same shape) added or replacing by id."""
+@lru_cache(maxsize=1)
+def _bundled() -> tuple[ModelInfo, ...]:
     text = resources.files("mockserver").joinpath("data/catalog.yaml").read_text("utf-8")
-    merged = {m.id: m for m in _entries(yaml.safe_load(text), "bundled catalog")}
+    return tuple(_entries(yaml.safe_load(text), "bundled catalog"))
+
+
+def load_catalog(extra: Path | None = None) -> Catalog:
+    """The bundled catalog (parsed once per process), with entries from ``extra`` added or replacing by id."""
+    merged = {m.id: m for m in _bundled()}
     if extra is not None:
         try:
             data = yaml.safe_load(extra.read_text("utf-8"))

@@ -79,15 +79,19 @@ def _cached(encoding: str) -> _Encoding | None:
 
 
 def _load(encoding: str) -> _Encoding | None:
-    # One load at a time: a warm-up thread and the first request must not both pay for the same encoding, and
-    # ``warnings.catch_warnings`` is not thread-safe.
+    # One load at a time: two server threads must not both pay for the same encoding.
     with _LOADING:
         return _cached(encoding)
 
 
 def warm_up(encoding: str = "o200k_base") -> None:
-    """Load ``encoding`` in a background thread (it takes ~0.5 s), so the first request does not wait for it."""
-    threading.Thread(target=_load, args=(encoding,), name="clarifai-mock-tokenizer", daemon=True).start()
+    """Load ``encoding`` now (~0.5 s, once per process), so no request waits for it.
+
+    Called from ``create_app`` in the caller's thread on purpose: loading emits a DeprecationWarning that
+    ``_cached`` silences with ``warnings.catch_warnings``, which is only safe while no other thread changes the
+    warning filters (pytest does, around every test).
+    """
+    _load(encoding)
 
 
 def counter_for(encoding: str, *, exact: bool) -> TokenCounter:
