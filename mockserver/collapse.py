@@ -61,6 +61,7 @@ class _Accumulator:
             reasoning_content="".join(self.reasoning) or None,
             finish_reason=_finish(self.finish_reason),
             usage=self.usage,
+            template=False,
         )
 
 
@@ -146,4 +147,4 @@ def collapse_error(status: int, body: Any, headers: Mapping[str, str]) -> Reply:
     )
     error = ErrorSpec(status=status, code=_error_code(body), message=message, body=verbatim)
     kept = {name: headers[name] for name in RETRY_HEADERS if name in headers}
-    return Reply(error=error, headers=kept)
+    return Reply(error=error, headers=kept, template=False)

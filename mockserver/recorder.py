@@ -214,7 +214,7 @@ class Recorder:
             ]
             return collapse_chunks(frame.data for frame in frames).model_copy(update={"frames": frames})
         body = scrub.value(_parse(exchange.body()))
-        return collapse_completion(body) if isinstance(body, dict) else Reply(content=str(body))
+        return collapse_completion(body) if isinstance(body, dict) else Reply(content=str(body), template=False)
 
     def record(self, key: RecordingKey, exchange: Exchange) -> Fixture:
         """Turn a finished exchange into a fixture and write it (see ``commit``)."""

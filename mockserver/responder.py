@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from mockserver import synth
 from mockserver.catalog import Quirk, ResolvedModel
@@ -102,8 +103,9 @@ def _cut_at_stop(text: str, stop: str | list[str] | None) -> tuple[str, bool]:
     return (text[: min(cuts)], True) if cuts else (text, False)
 
 
-def _tool_calls(ctx: ReplyContext, specs: list[ToolCallSpec], index: int) -> tuple[ToolCall, ...]:
-    template = template_context(ctx.conversation, ctx.model_name())
+def _tool_calls(
+    ctx: ReplyContext, specs: list[ToolCallSpec], index: int, template: dict[str, Any] | None
+) -> tuple[ToolCall, ...]:
     calls = []
     for position, spec in enumerate(specs):
         if spec.arguments is None:
@@ -134,10 +136,11 @@ def _build_choice(ctx: ReplyContext, reply: Reply, index: int, prompt: int) -> C
         specs = generated_tool_calls(ctx.request, seed)
         if ctx.request.parallel_tool_calls is False:
             specs = specs[:1]
-    tool_calls = _tool_calls(ctx, specs or [], index)
+    template = template_context(ctx.conversation, ctx.model_name()) if reply.template else None
+    tool_calls = _tool_calls(ctx, specs or [], index, template)
     content: str | None = None
     if reply.content is not None:
-        content = render(reply.content, template_context(ctx.conversation, ctx.model_name()))
+        content = render(reply.content, template)
     elif not tool_calls:
         content = generated_content(ctx.request, seed)
     reasoning, reasoning_tokens = _reasoning(ctx, reply, seed, prompt)

@@ -212,6 +212,9 @@ class Reply(BaseModel):
     delay_ms: float = Field(default=0, ge=0, description="Latency before a non-streamed reply.")
     stream: StreamScript | None = None
     frames: list[RecordedFrame] | None = Field(default=None, description="Raw recorded SSE frames for replay.")
+    template: bool = Field(
+        default=True, description="Fill {{ }} placeholders from the request; recordings send their text verbatim."
+    )
 
     @model_validator(mode="after")
     def _error_alone(self) -> Reply:

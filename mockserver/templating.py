@@ -46,14 +46,14 @@ def _text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def render(text: str, context: dict[str, Any]) -> str:
-    """Replace each ``{{ path }}``; a path that leads nowhere becomes empty text."""
-    if "{{" not in text:
+def render(text: str, context: dict[str, Any] | None) -> str:
+    """Replace each ``{{ path }}``; a path that leads nowhere becomes empty text; no context, no templating."""
+    if context is None or "{{" not in text:
         return text
     return PLACEHOLDER.sub(lambda m: _text(_lookup(context, m.group(1))), text)
 
 
-def render_value(value: Any, context: dict[str, Any]) -> Any:
+def render_value(value: Any, context: dict[str, Any] | None) -> Any:
     """``render`` applied to every string inside a JSON-like value (tool-call arguments)."""
     if isinstance(value, str):
         return render(value, context)

@@ -149,7 +149,7 @@ def raise_scripted_error(reply: Reply, fixture: str, template: dict[str, Any]) -
     """Raise the reply's scripted error, if it has one, with its message templated."""
     if reply.error is None:
         return
-    message = render(reply.error.message, template)
+    message = render(reply.error.message, template if reply.template else None)
     error = error_from_spec(reply.error.model_copy(update={"message": message}))
     error.headers = {**reply.headers, **error.headers, "x-mock-fixture": fixture}
     raise error

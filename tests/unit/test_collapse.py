@@ -7,11 +7,16 @@ from typing import Any
 
 import pytest
 
+from mockserver.catalog import load_catalog
+from mockserver.chat_request import parse_chat_request
 from mockserver.chunks import build_frames
 from mockserver.collapse import collapse_chunks, collapse_completion, collapse_error, usage_override
+from mockserver.conversation import read_conversation
+from mockserver.ids import IdSource
 from mockserver.recorder import Exchange
-from mockserver.responder import Choice, Completion, ToolCall
+from mockserver.responder import Choice, Completion, ReplyContext, ToolCall, build_completion
 from mockserver.schema import StreamScript, ToolCallSpec, UsageOverride
+from mockserver.tokens import TokenCounter
 from mockserver.usage import Usage
 
 USAGE = Usage(prompt_tokens=31, completion_tokens=17, cached_tokens=4, reasoning_tokens=5)
@@ -123,3 +128,18 @@ def test_frames_take_the_arrival_time_of_the_piece_that_completes_them() -> None
     assert exchange.streamed
     assert exchange.timed_payloads() == [(25.0, '{"a":1}'), (40.0, "[DONE]")]
     assert exchange.body() == b'data: {"a":1}\n\ndata: [DONE]\n\n'
+
+
+def test_recorded_text_is_sent_verbatim_not_templated() -> None:
+    reply = collapse_chunks(payloads(completion("Use {{ last_user }} literally."), StreamScript()))
+    assert reply.template is False
+
+    request = parse_chat_request(
+        {"model": "openai/chat-completion/models/gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+    )
+    model = load_catalog().resolve(request.model)
+    ctx = ReplyContext(
+        request, read_conversation(request), model, TokenCounter("heuristic", False), IdSource("h", 1), 1
+    )
+    assert build_completion(ctx, reply).choices[0].content == "Use {{ last_user }} literally."
+    assert build_completion(ctx, reply.model_copy(update={"template": True})).choices[0].content == "Use hi literally."
