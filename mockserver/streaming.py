@@ -35,22 +35,24 @@ def gaps(frames: Sequence[Frame], script: StreamScript) -> list[float]:
     return waits
 
 
-async def _fault(script: StreamScript, error_body: JSON | None) -> AsyncIterator[bytes]:
+async def run_fault(script: StreamScript, error_frame: bytes, malformed: bytes = MALFORMED) -> AsyncIterator[bytes]:
+    """What the script's fault puts on the wire: the error frame, a dropped connection, a pause or a broken frame."""
     if script.fault == "error":
-        yield sse.encode(error_body or {"error": {"message": "stream failed"}})
+        yield error_frame
     elif script.fault == "disconnect":
         raise StreamDisconnect
     elif script.fault == "stall":
         await asyncio.sleep(script.stall_ms / 1000)
     elif script.fault == "malformed":
-        yield MALFORMED
+        yield malformed
 
 
 async def stream_body(frames: Sequence[Frame], script: StreamScript, error_body: JSON | None) -> AsyncIterator[bytes]:
     """The SSE body: frames, then ``data: [DONE]`` unless a fault ends or spoils the stream."""
+    error_frame = sse.encode(error_body or {"error": {"message": "stream failed"}})
     for position, (frame, wait) in enumerate(zip(frames, gaps(frames, script), strict=True)):
         if script.fault is not None and position == script.fault_after:
-            async for piece in _fault(script, error_body):
+            async for piece in run_fault(script, error_frame):
                 yield piece
             if script.fault == "error":
                 return
@@ -61,7 +63,7 @@ async def stream_body(frames: Sequence[Frame], script: StreamScript, error_body:
         yield sse.encode(frame.data)
     if script.fault is not None and script.fault_after >= len(frames):
         # A fault scheduled after the last chunk still happens, just before the end of the stream.
-        async for piece in _fault(script, error_body):
+        async for piece in run_fault(script, error_frame):
             yield piece
         if script.fault in ("error", "disconnect"):
             return

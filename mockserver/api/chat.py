@@ -8,13 +8,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from mockserver import errors, ids
-from mockserver.api.common import journaled, lookup, raise_scripted_error, request_hash, seed_pin, unmatched
-from mockserver.auth import Caller, authenticate
+from mockserver.api.common import (
+    authenticated_body,
+    journaled,
+    lookup,
+    raise_scripted_error,
+    request_hash,
+    seed_pin,
+    unmatched,
+)
+from mockserver.auth import Caller
 from mockserver.catalog import Kind, Quirk, ResolvedModel
-from mockserver.chat_request import ChatRequest, decode_json_object, parse_chat_request
+from mockserver.chat_request import ChatRequest, parse_chat_request
 from mockserver.chunks import build_frames
 from mockserver.config import RecordMode, StreamUsage
-from mockserver.context import AppContext, context, pin_request_id, request_id
+from mockserver.context import AppContext, pin_request_id, request_id
 from mockserver.conversation import read_conversation
 from mockserver.errors import in_stream_error_body
 from mockserver.journal import JournalEntry
@@ -98,13 +106,7 @@ def _charge(
 
 
 async def _chat(request: Request, entry: JournalEntry) -> Response:
-    ctx = context(request)
-    caller = authenticate(request.headers, ctx.settings)
-    entry.pat = caller.fingerprint
-    entry.namespace = ctx.namespace(request.headers, caller.pat)
-    ctx.throttle(caller)
-    data = decode_json_object(await request.body())
-    entry.request = data
+    ctx, caller, data = await authenticated_body(request, entry)
     chat = parse_chat_request(data)
     entry.stream = bool(chat.stream)
     resolved = ctx.catalog.resolve(chat.model)

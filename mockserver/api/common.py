@@ -84,8 +84,8 @@ class Call:
         return RequestFacts(endpoint, self.model.canonical, conversation, self.caller.pat, lowered)
 
 
-async def begin_call(request: Request, entry: JournalEntry, kind: Kind, endpoint: str) -> Call:
-    """Authenticate, throttle, decode the JSON body and resolve its model, which must be of ``kind``."""
+async def authenticated_body(request: Request, entry: JournalEntry) -> tuple[AppContext, Caller, JSON]:
+    """Authenticate and throttle the caller, note who it is in the journal, and decode the JSON body."""
     ctx = context(request)
     caller = authenticate(request.headers, ctx.settings)
     entry.pat = caller.fingerprint
@@ -93,6 +93,12 @@ async def begin_call(request: Request, entry: JournalEntry, kind: Kind, endpoint
     ctx.throttle(caller)
     data = decode_json_object(await request.body())
     entry.request = data
+    return ctx, caller, data
+
+
+async def begin_call(request: Request, entry: JournalEntry, kind: Kind, endpoint: str) -> Call:
+    """``authenticated_body``, then resolve the body's model, which must be of ``kind``."""
+    ctx, caller, data = await authenticated_body(request, entry)
     model = data.get("model")
     if not isinstance(model, str):
         raise errors.invalid_field("model", "expected a model id string.")

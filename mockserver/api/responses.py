@@ -35,7 +35,7 @@ from mockserver.responses_render import (
 )
 from mockserver.responses_request import parse_responses_request, responses_error, to_chat_request
 from mockserver.schema import Reply, StreamScript
-from mockserver.streaming import StreamDisconnect, gaps
+from mockserver.streaming import gaps, run_fault
 from mockserver.templating import template_context
 from mockserver.tokens import counter_for
 from mockserver.types import JSON
@@ -50,17 +50,6 @@ def _fault_position(script: StreamScript, count: int) -> int | None:
     return script.fault_after if script.fault in ("stall", "malformed") else None
 
 
-async def _fault(script: StreamScript, failed: bytes) -> AsyncIterator[bytes]:
-    if script.fault == "error":
-        yield failed
-    elif script.fault == "disconnect":
-        raise StreamDisconnect
-    elif script.fault == "stall":
-        await asyncio.sleep(script.stall_ms / 1000)
-    elif script.fault == "malformed":
-        yield MALFORMED
-
-
 async def _event_stream(
     frames: Sequence[Frame], script: StreamScript, failed: Callable[[int], JSON]
 ) -> AsyncIterator[bytes]:
@@ -68,7 +57,7 @@ async def _event_stream(
     fault_at = _fault_position(script, len(frames))
     for position, (frame, wait) in enumerate(zip(frames, gaps(frames, script), strict=True)):
         if position == fault_at:
-            async for piece in _fault(script, sse.encode_event("response.failed", failed(position))):
+            async for piece in run_fault(script, sse.encode_event("response.failed", failed(position)), MALFORMED):
                 yield piece
             if script.fault in ("error", "disconnect"):
                 return
