@@ -6,10 +6,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: serve test lint typecheck unit bench clean
 
-$(STAMP): pyproject.toml
+# The Node SDK for tests/e2e/test_node_sdk.py is installed only where npm exists; without it that test skips.
+$(STAMP): pyproject.toml tests/node/package.json tests/node/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/node --silent --no-audit --no-fund; fi
 	touch $(STAMP)
 
 serve: $(STAMP)
