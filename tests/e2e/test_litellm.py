@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 from collections.abc import Iterator
@@ -36,6 +37,12 @@ def mock() -> Iterator[MockServer]:
     """A mock of its own: one test adds a fixture to it."""
     with MockServer(Settings(port=0)) as running:
         yield running
+    # LiteLLM caches the SDK clients it builds; close them here rather than leak their sockets to exit.
+    for client in list(litellm.in_memory_llm_clients_cache.cache_dict.values()):
+        close = getattr(client, "close", None)
+        if callable(close) and not inspect.iscoroutinefunction(close):
+            close()
+    litellm.in_memory_llm_clients_cache.flush_cache()
 
 
 def _ask(mock: MockServer, model: str = MODEL, **extra: Any) -> Any:

@@ -213,7 +213,7 @@ def test_readme_example_and_plugin_behaviour(project: pytest.Pytester) -> None:
             "1 fixture(s) from @pytest.mark.clarifai_mock(strict=True) never answered a request: 'marker-unused'",
             "*ERROR at setup of test_a_misspelt_marker_keyword_is_reported*",
             "*@pytest.mark.clarifai_mock on test_behaviour.py::test_a_misspelt_marker_keyword_is_reported: "
-            "unknown keyword(s) strct; it takes keywords fixtures, strict, error_style",
+            "unknown keyword(s) strct; it takes keywords fixtures, strict, error_style, record",
             "*ERROR at setup of test_an_invalid_marker_fixture_file_is_reported*",
             "@pytest.mark.clarifai_mock on test_behaviour.py::test_an_invalid_marker_fixture_file_is_reported: "
             "invalid fixtures:",
@@ -273,4 +273,4 @@ def test_help_lists_the_options_and_the_marker(pytester: pytest.Pytester) -> Non
     for option in ("--clarifai-mock-fixtures=PATH", "--clarifai-mock-strict", "--no-clarifai-mock-strict"):
         assert option in help_text
     markers = pytester.runpytest("--markers").stdout.str()
-    assert "@pytest.mark.clarifai_mock(fixtures=[...], strict=None, error_style=None)" in markers
+    assert "@pytest.mark.clarifai_mock(fixtures=[...], strict=None, error_style=None, record=False)" in markers
