@@ -123,6 +123,14 @@ class Settings(BaseSettings):
     pat_scenarios: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=dict, description="PAT → revoked | no_scopes | out_of_credit | rate_limit:N"
     )
+    pat_budgets: Annotated[dict[str, float], NoDecode] = Field(
+        default_factory=dict, description="PAT → USD it may spend; past it, Clarifai's billing error (402, 11000)."
+    )
+    ttft_ms: float = Field(default=0, ge=0, description="Default time to first token of replies without a script.")
+    tokens_per_second: float | None = Field(
+        default=None, gt=0, description="Default pace of replies without a stream script; unset means no delay."
+    )
+    jitter: float = Field(default=0, ge=0, le=1, description="Default ± fraction of each gap, seeded.")
     log_level: LogLevel = LogLevel.INFO
     seed: int | None = Field(
         default=None, description="Pins ids, timestamps and request ids for byte-identical replies."
@@ -155,7 +163,7 @@ class Settings(BaseSettings):
     def _csv(cls, value: Any) -> Any:
         return _split_csv(value)
 
-    @field_validator("pat_scenarios", mode="before")
+    @field_validator("pat_scenarios", "pat_budgets", mode="before")
     @classmethod
     def _scenarios(cls, value: Any) -> Any:
         return _split_mapping(value)

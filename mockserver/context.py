@@ -16,6 +16,7 @@ from mockserver.ledger import Ledger
 from mockserver.ratelimit import RateLimiter
 from mockserver.recorder import Recorder
 from mockserver.reload import Reloader
+from mockserver.schema import Reply, StreamScript
 from mockserver.store import FixtureStore
 from mockserver.upstream import UpstreamClient
 
@@ -46,12 +47,33 @@ class AppContext:
     upstream: UpstreamClient = field(default_factory=UpstreamClient)  # opened on first forward, closed by the lifespan
 
     def throttle(self, caller: Caller) -> None:
-        """Raise Clarifai's 429 ``11005`` when the caller is over its requests-per-second limit."""
+        """Raise Clarifai's billing error once the caller's budget is spent, and its 429 ``11005`` when the caller
+        is over its requests-per-second limit."""
+        budget = self.settings.pat_budgets.get(caller.pat)
+        if budget is not None and self.ledger.spent(caller.fingerprint) >= budget:
+            raise errors.out_of_credit()
         if caller.rate_limit is None:
             return
         wait = self.limiter.acquire(caller.pat, caller.rate_limit)
         if wait is not None:
             raise errors.throttled(caller.rate_limit, wait)
+
+    def reply_delay(self, reply: Reply, output_tokens: int) -> float:
+        """Seconds before a non-streamed reply: its ``delay_ms``, else the default latency profile's whole answer."""
+        if reply.delay_ms or reply.stream is not None:
+            return reply.delay_ms / 1000
+        settings = self.settings
+        pace = output_tokens / settings.tokens_per_second if settings.tokens_per_second else 0.0
+        return settings.ttft_ms / 1000 + pace
+
+    def stream_script(self, script: StreamScript | None) -> StreamScript:
+        """A reply's stream script, or the server's default latency profile (no delay unless configured)."""
+        if script is not None:
+            return script
+        settings = self.settings
+        return StreamScript(
+            ttft_ms=settings.ttft_ms, tokens_per_second=settings.tokens_per_second, jitter=settings.jitter
+        )
 
     def namespace(self, headers: Mapping[str, str], pat: str | None) -> str | None:
         """The test namespace of a request: its ``x-mock-namespace`` header, else the one its PAT is bound to."""

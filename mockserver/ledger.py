@@ -52,6 +52,11 @@ class Ledger:
             line.cost_usd += amount
         return amount
 
+    def spent(self, pat: str) -> float:
+        """USD charged to ``pat`` (a fingerprint) so far, across models and namespaces."""
+        with self._lock:
+            return sum(line.cost_usd for key, line in self._lines.items() if key[0] == pat)
+
     def lines(self, namespace: str | None = None) -> list[LedgerLine]:
         """Lines of ``namespace`` (all when ``None``)."""
         with self._lock:

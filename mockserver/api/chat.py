@@ -32,7 +32,7 @@ from mockserver.recorder import Recorder, merged_report
 from mockserver.replay import replay_frames
 from mockserver.replies import error_from_spec
 from mockserver.responder import Completion, ReplyContext, build_completion
-from mockserver.schema import Reply, StreamScript
+from mockserver.schema import Reply
 from mockserver.store import Miss
 from mockserver.streaming import stream_body
 from mockserver.templating import template_context
@@ -87,7 +87,7 @@ def _respond(request: Request, ctx: AppContext, chat: ChatRequest, reply: Reply,
         headers |= {"content-type": "text/event-stream", "cache-control": "no-cache"}
         return StreamingResponse(replay_frames(reply.frames, ctx.settings.replay_speed), headers=headers)
     if chat.stream:
-        script = reply.stream or StreamScript()
+        script = ctx.stream_script(reply.stream)
         frames = build_frames(completion, script, _include_usage(chat, ctx))
         error = error_from_spec(script.error) if script.error else errors.internal_error()
         error_body = in_stream_error_body(error, ctx.settings.error_style, request_id(request))
@@ -137,8 +137,9 @@ async def _chat(request: Request, entry: JournalEntry) -> Response:
     )
     completion = build_completion(reply_ctx, reply)
     _charge(ctx, caller, resolved, completion, entry)
-    if reply.delay_ms and not chat.stream:
-        await asyncio.sleep(reply.delay_ms / 1000)
+    delay = 0.0 if chat.stream else ctx.reply_delay(reply, completion.usage.completion_tokens)
+    if delay:
+        await asyncio.sleep(delay)
     response = _respond(request, ctx, chat, reply, completion)
     response.headers["x-mock-fixture"] = fixture
     response.headers["x-mock-usage-method"] = f"{counter.method}; {'exact' if counter.exact else 'approximate'}"

@@ -70,8 +70,7 @@ async def _event_stream(
         yield sse.encode_event(frame.data["type"], frame.data)
 
 
-def _streamed(shell: ResponseShell, completion: Completion, reply: Reply) -> StreamingResponse:
-    script = reply.stream or StreamScript()
+def _streamed(shell: ResponseShell, completion: Completion, reply: Reply, script: StreamScript) -> StreamingResponse:
     frames = stream_events(shell, completion, script)
     spec = script.error
     code = error_code(spec.status if spec else 500)
@@ -119,10 +118,11 @@ async def _responses(request: Request, entry: JournalEntry) -> Response:
     completion = _complete(call, reply_ctx, reply)
     shell = ResponseShell(id_source.completion_id("resp_"), completion.created, completion.model, echo(body))
     if body.stream:
-        response: Response = _streamed(shell, completion, reply)
+        response: Response = _streamed(shell, completion, reply, call.ctx.stream_script(reply.stream))
     else:
-        if reply.delay_ms:
-            await asyncio.sleep(reply.delay_ms / 1000)
+        delay = call.ctx.reply_delay(reply, completion.usage.completion_tokens)
+        if delay:
+            await asyncio.sleep(delay)
         response = JSONResponse(response_body(shell, completion), headers=dict(reply.headers))
     response.headers["x-mock-fixture"] = fixture
     response.headers["x-mock-usage-method"] = f"{counter.method}; {'exact' if counter.exact else 'approximate'}"
