@@ -96,6 +96,7 @@ def _lifespan(ctx: AppContext) -> Callable[[Starlette], contextlib.AbstractAsync
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        ctx.loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         watcher = None
         if ctx.reloader is not None and ctx.settings.reload:

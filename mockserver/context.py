@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -43,6 +44,7 @@ class AppContext:
     namespaces: dict[str, NamespaceConfig] = field(default_factory=dict)
     pat_namespaces: dict[str, str] = field(default_factory=dict)
     reloader: Reloader | None = None
+    loop: asyncio.AbstractEventLoop | None = None  # the serving loop, set at start-up (tests inspect its tasks)
     recorder: Recorder | None = None  # records and replays a recording file (record/replay settings)
     upstream: UpstreamClient = field(default_factory=UpstreamClient)  # opened on first forward, closed by the lifespan
 
