@@ -23,7 +23,7 @@ from mockserver.api.models import get_model, list_models
 from mockserver.api.responses import responses
 from mockserver.catalog import load_catalog
 from mockserver.config import Settings
-from mockserver.context import AppContext, context, request_id
+from mockserver.context import AppContext, context, pin_request_id, request_id
 from mockserver.journal import Journal
 from mockserver.middleware import RequestContextMiddleware, error_bytes
 from mockserver.proxy import passthrough
@@ -58,6 +58,8 @@ def _error_response(request: Request, error: errors.ApiError) -> Response:
 
 async def _on_api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.ApiError)
+    if exc.body_request_id is not None:  # a replayed body keeps its id; the header follows it
+        pin_request_id(request, exc.body_request_id)
     return _error_response(request, exc)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -205,14 +206,34 @@ def _detail_error(detail: ErrorDetails) -> errors.ApiError:
 def decode_json_object(body: bytes) -> JSON:
     """Parse a request body that must be a JSON object, or raise the 400 ``11100`` error."""
     try:
-        data = json.loads(body)
+        data = json.loads(body, parse_constant=_reject_constant)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise errors.bad_json(f"The request body is not valid JSON: {exc}.") from None
     except RecursionError:
         raise errors.bad_json("The request body is nested too deeply.") from None
+    except ValueError as exc:  # NaN/Infinity, or an integer past Python's 4300-digit conversion limit
+        raise errors.bad_json(f"The request body is not valid JSON: {exc}.") from None
     if not isinstance(data, dict):
         raise errors.bad_json("The request body must be a JSON object.")
+    if _LONE_SURROGATE.search(body) and not _encodable(data):
+        raise errors.bad_json("The request body has a lone UTF-16 surrogate escape, which is not valid Unicode.")
     return data
+
+
+_LONE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _encodable(data: JSON) -> bool:
+    # Surrogate pairs (emoji escaped by ASCII-only clients) decode to one character; a lone half cannot be encoded.
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse_chat_request(data: JSON) -> ChatRequest:

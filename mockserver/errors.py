@@ -78,6 +78,13 @@ class ApiError(MockError):
         super().__init__(self.message)
 
     @property
+    def body_request_id(self) -> str | None:
+        """The ``status.req_id`` of a verbatim (recorded) body, which the response's request id header must echo."""
+        status = self.body.get("status") if self.body is not None else None
+        rid = status.get("req_id") if isinstance(status, dict) else None
+        return rid if isinstance(rid, str) and rid.isascii() and rid.isprintable() else None
+
+    @property
     def message(self) -> str:
         """Human text: the details when there are any, else the description."""
         return self.details or self.description

@@ -92,6 +92,8 @@ def _parse(path: Path) -> tuple[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         raise FixtureFileError([f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}"]) from None
+    except (ValueError, RecursionError) as exc:  # e.g. an integer past Python's 4300-digit conversion limit
+        raise FixtureFileError([f"{path}: cannot parse: {type(exc).__name__}: {exc}"]) from None
     return text, data
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
 
 from mockserver.types import JSON
+
+if TYPE_CHECKING:
+    from mockserver.store import Miss
 
 
 @dataclass
@@ -33,10 +36,18 @@ class JournalEntry:
     latency_ms: float = 0.0
     retry_count: int = 0
     request: JSON | None = None
+    miss: Miss | None = field(default=None, repr=False, compare=False)  # near-miss report rendered on demand
+
+    def report(self) -> str | None:
+        """The near-miss report of an unmatched request (built now if it was deferred), else ``None``."""
+        if self.near_miss is None and self.miss is not None:
+            self.near_miss = self.miss.report()
+        return self.near_miss
 
     def to_json(self) -> JSON:
         """The entry as sent by ``GET /__mock__/journal``."""
-        return asdict(self)
+        self.report()
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "miss"}
 
 
 class Journal:

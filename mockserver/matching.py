@@ -245,8 +245,13 @@ def _check_headers(m: CompiledMatch, f: RequestFacts) -> str | None:
     for name, value in (m.match.headers or {}).items():
         got = f.headers.get(name.lower())
         if got != value:
+            if _SECRET_HEADER.search(name):  # never echo credentials into reports, journals or logs
+                return f"headers.{name.lower()}: the request's value differs"
             return f"headers.{name.lower()}: wants {value!r}, got {got!r}"
     return None
+
+
+_SECRET_HEADER = re.compile(r"authorization|cookie|key|token|secret|password", re.IGNORECASE)
 
 
 _CHECKS = (

@@ -16,6 +16,7 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from mockserver.api.common import header_safe
 from mockserver.auth import Caller, authenticate
 from mockserver.context import AppContext, context
 from mockserver.journal import JournalEntry
@@ -102,6 +103,7 @@ async def forward_chat(
     """Forward a chat request nothing answered and record the exchange under the request's semantic key."""
     recorder = ctx.recorder
     assert recorder is not None
+    recorder.remember(caller.pat)  # before the key: a PAT quoted in the prompt is scrubbed from the match too
     key = recorder.key(facts)
     entry.fixture = key.name
 
@@ -109,7 +111,7 @@ async def forward_chat(
         await asyncio.to_thread(_record_quietly, recorder, key, exchange)
 
     response = await forward(request, ctx, recorder, caller, record)
-    response.headers[RECORDED_HEADER] = key.name
+    response.headers[RECORDED_HEADER] = header_safe(key.name)
     return response
 
 

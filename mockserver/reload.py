@@ -38,8 +38,8 @@ class Reloader:
         try:
             self.load()
             error = None
-        except FixtureFileError as exc:
-            error = str(exc)
+        except Exception as exc:  # anything: a reload must never kill the watcher or drop the last good set
+            error = str(exc) if isinstance(exc, FixtureFileError) else f"{type(exc).__name__}: {exc}"
             logger.error("fixture reload failed, keeping the last good fixtures:\n%s", error)
         with self._done:
             self.attempts += 1

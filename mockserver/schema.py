@@ -21,14 +21,41 @@ tool results unless its match names ``has_tool_result``, ``tool_result`` or ``tu
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetJsonSchemaHandler, model_validator
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-_FORBID = ConfigDict(extra="forbid", frozen=True)
+_FORBID = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_FRAMING_HEADERS = {"content-length", "content-type", "transfer-encoding", "connection"}
+
+
+def _json_value(value: Any) -> Any:
+    """Reject what JSON cannot carry (NaN, Infinity), so a fixture can always be served and listed."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except ValueError as exc:
+        raise ValueError(f"not valid JSON: {exc}") from None
+    return value
+
+
+def _headers(value: dict[str, str]) -> dict[str, str]:
+    """Header names must be HTTP tokens and values printable Latin-1 without line breaks; framing stays the mock's."""
+    for name, text in value.items():
+        if not _TOKEN.match(name):
+            raise ValueError(f"header name {name!r} is not a valid HTTP token")
+        if name.lower() in _FRAMING_HEADERS:
+            raise ValueError(f"header {name!r} is set by the mock itself")
+        if any(ord(c) > 0xFF or c in "\r\n\0" for c in text):
+            raise ValueError(f"header {name!r} has a value HTTP cannot carry (line breaks or non-Latin-1)")
+    return value
+
+
+Headers = Annotated[dict[str, str], AfterValidator(_headers)]
 
 
 NormalizerName = Literal["secrets", "timestamps", "uuids", "hex_ids"]
@@ -133,7 +160,7 @@ class ToolCallSpec(BaseModel):
 
     id: str | None = Field(default=None, description="Generated in the model's id style when omitted.")
     name: str
-    arguments: dict[str, Any] | str | None = None
+    arguments: Annotated[dict[str, Any], AfterValidator(_json_value)] | str | None = None
 
 
 class UsageOverride(BaseModel):
@@ -161,7 +188,9 @@ class ErrorSpec(BaseModel):
     retryable: bool | None = Field(default=None, description="Sets x-should-retry; default: the SDK's status rule.")
     retry_after: float | None = Field(default=None, ge=0, description="Seconds, sent as Retry-After.")
     retry_after_ms: float | None = Field(default=None, ge=0, description="Milliseconds, sent as retry-after-ms.")
-    body: dict[str, Any] | None = Field(default=None, description="A verbatim body, e.g. from a recording.")
+    body: Annotated[dict[str, Any], AfterValidator(_json_value)] | None = Field(
+        default=None, description="A verbatim body, e.g. from a recording."
+    )
 
 
 Fault = Literal["error", "disconnect", "stall", "no_done", "malformed"]
@@ -208,7 +237,7 @@ class Reply(BaseModel):
     finish_reason: Literal["stop", "length", "tool_calls", "content_filter"] | None = None
     usage: UsageOverride | None = None
     error: ErrorSpec | None = None
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: Headers = Field(default_factory=dict)
     delay_ms: float = Field(default=0, ge=0, description="Latency before a non-streamed reply.")
     stream: StreamScript | None = None
     frames: list[RecordedFrame] | None = Field(default=None, description="Raw recorded SSE frames for replay.")

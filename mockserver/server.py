@@ -66,6 +66,11 @@ class MockServer:
         """The OpenAI-compatible base URL to give an SDK client."""
         return self.url + self.settings.prefix
 
+    @property
+    def requests_in_flight(self) -> int:
+        """Requests uvicorn is still serving (read it on the server's loop for an exact answer)."""
+        return len(self._server.server_state.tasks) if self._server is not None else 0
+
     def start(self) -> MockServer:
         """Bind, start serving in a daemon thread and wait until requests are accepted."""
         self._socket = bind_socket(self.settings.host, self.settings.port)

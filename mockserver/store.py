@@ -6,7 +6,7 @@ import heapq
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from mockserver.matching import CompiledMatch, RequestFacts, indexable, match_keys, text_keys
@@ -49,11 +49,20 @@ class NearMiss:
     failures: list[str]
 
 
-@dataclass(frozen=True)
 class Miss:
-    """No fixture matched; the closest ones, best first."""
+    """No fixture matched; the closest ones, best first — searched on first use, because scanning every fixture
+    costs more than the lookup that missed (with 10,000 fixtures, ~100 ms against ~10 µs)."""
 
-    closest: list[NearMiss]
+    def __init__(self, closest: list[NearMiss] | None = None, *, search: Callable[[], list[NearMiss]] | None = None):
+        self._closest = closest
+        self._search = search
+
+    @property
+    def closest(self) -> list[NearMiss]:
+        """The near misses, best first."""
+        if self._closest is None:
+            self._closest = self._search() if self._search is not None else []
+        return self._closest
 
     def report(self) -> str:
         """A readable explanation naming the closest fixtures and exactly which keys failed."""
@@ -196,7 +205,7 @@ class FixtureStore:
                         self._calls[key] = call + 1
                         return Hit(entry, entry.fixture.reply_for(call), call)
             entries = [e for layer in layers for e in layer.entries]
-        return Miss(closest_fixtures(entries, facts))
+        return Miss(search=lambda: closest_fixtures(entries, facts))
 
 
 def _free_name(taken: set[str], start: int) -> str:

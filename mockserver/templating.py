@@ -26,12 +26,16 @@ def template_context(conversation: Conversation, model: str) -> dict[str, Any]:
     }
 
 
+def _is_index(key: str) -> bool:
+    return key.isascii() and key.isdigit() and len(key) < 10
+
+
 def _lookup(context: dict[str, Any], path: str) -> Any:
     value: Any = context
     for key in path.split("."):
         if isinstance(value, dict) and key in value:
             value = value[key]
-        elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
+        elif isinstance(value, list) and _is_index(key) and int(key) < len(value):
             value = value[int(key)]
         else:
             return None

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Protocol
 
 _PIECES = re.compile(r"\w+|[^\w\s]")
+SLICE = 200_000  # characters per encoder call; bpe-openai refuses inputs of 1,000,000 characters or more
 
 
 class _Encoding(Protocol):
@@ -32,7 +33,7 @@ class TokenCounter:
         if not text:
             return 0
         if self._encoding is not None:
-            return len(self._encoding.encode_ordinary(text))
+            return sum(len(self._encoding.encode_ordinary(piece)) for piece in _slices(text))
         return sum(math.ceil(len(piece) / 4) for piece in _PIECES.findall(text))
 
     def truncate(self, text: str, limit: int) -> str:
@@ -40,22 +41,44 @@ class TokenCounter:
         if limit <= 0:
             return ""
         if self._encoding is not None:
-            tokens = self._encoding.encode_ordinary(text)
-            if len(tokens) <= limit:
-                return text
-            # A cut inside a multi-byte character decodes to U+FFFD: step back to a real prefix of the text.
-            for end in range(limit, 0, -1):
-                prefix = self._encoding.decode(tokens[:end])
-                if text.startswith(prefix):
-                    return prefix
-            return ""
-        used, end = 0, 0
-        for found in _PIECES.finditer(text):
-            used += math.ceil(len(found.group()) / 4)
-            if used > limit:
-                break
-            end = found.end()
-        return text[:end]
+            kept = ""
+            for piece in _slices(text):
+                tokens = self._encoding.encode_ordinary(piece)
+                if len(tokens) > limit:
+                    return kept + self._prefix(piece, tokens, limit)
+                kept, limit = kept + piece, limit - len(tokens)
+            return kept
+        return _heuristic_prefix(text, limit)
+
+    def _prefix(self, text: str, tokens: list[int], limit: int) -> str:
+        assert self._encoding is not None
+        # A cut inside a multi-byte character decodes to U+FFFD: step back to a real prefix of the text.
+        for end in range(limit, 0, -1):
+            prefix = self._encoding.decode(tokens[:end])
+            if text.startswith(prefix):
+                return prefix
+        return ""
+
+
+def _slices(text: str) -> list[str]:
+    """``text`` cut, at whitespace where possible, into pieces the BPE encoder accepts (it refuses 1M characters)."""
+    pieces = []
+    while len(text) > SLICE:
+        cut = text.rfind(" ", SLICE // 2, SLICE)
+        cut = cut if cut > 0 else SLICE
+        pieces.append(text[:cut])
+        text = text[cut:]
+    return [*pieces, text]
+
+
+def _heuristic_prefix(text: str, limit: int) -> str:
+    used, end = 0, 0
+    for found in _PIECES.finditer(text):
+        used += math.ceil(len(found.group()) / 4)
+        if used > limit:
+            break
+        end = found.end()
+    return text[:end]
 
 
 _LOADING = threading.Lock()

@@ -189,7 +189,7 @@ class Transcript(ABC):
             lines.append(f"  no fixture of that name is loaded; known: {_listing(self.fixture_names())}")
         answered = {e.fixture: self.calls(e.fixture) for e in self.journal if e.fixture}
         lines.append(f"  fixtures that answered: {_listing([f'{n!r} x{c}' for n, c in answered.items()])}")
-        unmatched = sum(1 for e in self.journal if e.near_miss)
+        unmatched = sum(1 for e in self.journal if e.near_miss or e.miss)
         if unmatched:
             lines.append(f"  {unmatched} request(s) matched no fixture (see their near-miss reports in .journal)")
         raise AssertionError("\n".join(lines))

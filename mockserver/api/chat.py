@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from mockserver import errors, ids
 from mockserver.api.common import (
     authenticated_body,
+    header_safe,
     journaled,
     lookup,
     raise_scripted_error,
@@ -141,7 +142,7 @@ async def _chat(request: Request, entry: JournalEntry) -> Response:
     if delay:
         await asyncio.sleep(delay)
     response = _respond(request, ctx, chat, reply, completion)
-    response.headers["x-mock-fixture"] = fixture
+    response.headers["x-mock-fixture"] = header_safe(fixture)
     response.headers["x-mock-usage-method"] = f"{counter.method}; {'exact' if counter.exact else 'approximate'}"
     return response
 

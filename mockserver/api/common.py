@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -34,10 +35,19 @@ _VOLATILE = ("stream", "stream_options")
 Handler = Callable[[Request, JournalEntry], Awaitable[Response]]
 
 
+def header_safe(text: str) -> str:
+    """``text`` fit for an HTTP header value: printable ASCII kept, anything else percent-encoded (fixture names
+    may be in any script, and header values are Latin-1 on the wire)."""
+    return quote(text, safe=_HEADER_SAFE)
+
+
+_HEADER_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
+
+
 def _retry_count(request: Request) -> int:
     # The OpenAI SDKs number their attempts in this header (0 on the first try).
     value = request.headers.get("x-stainless-retry-count", "0")
-    return int(value) if value.isdigit() else 0
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
 
 
 def journaled(endpoint: str, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -84,13 +94,19 @@ class Call:
         return RequestFacts(endpoint, self.model.canonical, conversation, self.caller.pat, lowered)
 
 
-async def authenticated_body(request: Request, entry: JournalEntry) -> tuple[AppContext, Caller, JSON]:
-    """Authenticate and throttle the caller, note who it is in the journal, and decode the JSON body."""
+def authorise(request: Request, entry: JournalEntry) -> tuple[AppContext, Caller]:
+    """Authenticate and throttle the caller, and note who it is (PAT fingerprint, namespace) in the journal."""
     ctx = context(request)
     caller = authenticate(request.headers, ctx.settings)
     entry.pat = caller.fingerprint
     entry.namespace = ctx.namespace(request.headers, caller.pat)
     ctx.throttle(caller)
+    return ctx, caller
+
+
+async def authenticated_body(request: Request, entry: JournalEntry) -> tuple[AppContext, Caller, JSON]:
+    """``authorise``, then decode the JSON body."""
+    ctx, caller = authorise(request, entry)
     data = decode_json_object(await request.body())
     entry.request = data
     return ctx, caller, data
@@ -120,9 +136,10 @@ def lookup(store: FixtureStore, facts: RequestFacts, entry: JournalEntry) -> tup
 
 def unmatched(ctx: AppContext, miss: Miss, entry: JournalEntry) -> tuple[Reply, str]:
     """What a miss gets: a 404 naming the near misses in strict mode, else an empty reply to generate."""
-    entry.near_miss = miss.report()
     if ctx.no_match(entry.namespace) is NoMatch.STRICT:
+        entry.near_miss = miss.report()
         raise errors.no_fixture_matched(entry.near_miss)
+    entry.miss = miss  # generated replies keep their report for the journal, built only if someone reads it
     entry.generated = True
     return Reply(), GENERATED
 
@@ -157,7 +174,7 @@ def raise_scripted_error(reply: Reply, fixture: str, template: dict[str, Any]) -
         return
     message = render(reply.error.message, template if reply.template else None)
     error = error_from_spec(reply.error.model_copy(update={"message": message}))
-    error.headers = {**reply.headers, **error.headers, "x-mock-fixture": fixture}
+    error.headers = {**reply.headers, **error.headers, "x-mock-fixture": header_safe(fixture)}
     raise error
 
 

@@ -6,7 +6,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from mockserver import errors
-from mockserver.api.common import begin_call, journaled, raise_scripted_error, scripted_reply, text_conversation
+from mockserver.api.common import (
+    begin_call,
+    header_safe,
+    journaled,
+    raise_scripted_error,
+    scripted_reply,
+    text_conversation,
+)
 from mockserver.catalog import Kind
 from mockserver.journal import JournalEntry
 from mockserver.media_requests import parse_embedding_request
@@ -41,7 +48,7 @@ async def _embeddings(request: Request, entry: JournalEntry) -> Response:
     entry.usage = {"prompt_tokens": tokens, "total_tokens": tokens}
     entry.cost_usd = call.ctx.ledger.charge(entry.pat or "", call.model.canonical, entry.namespace, usage, info.price)
     result = {"object": "list", "data": data, "model": body.model, "usage": entry.usage}
-    return JSONResponse(result, headers={"x-mock-fixture": fixture, **reply.headers})
+    return JSONResponse(result, headers={"x-mock-fixture": header_safe(fixture), **reply.headers})
 
 
 embeddings = journaled("embeddings", _embeddings)

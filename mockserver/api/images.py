@@ -11,7 +11,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from mockserver import errors
-from mockserver.api.common import begin_call, journaled, raise_scripted_error, scripted_reply, text_conversation
+from mockserver.api.common import (
+    begin_call,
+    header_safe,
+    journaled,
+    raise_scripted_error,
+    scripted_reply,
+    text_conversation,
+)
 from mockserver.catalog import Kind
 from mockserver.journal import JournalEntry
 from mockserver.media_requests import parse_image_request
@@ -50,7 +57,7 @@ async def _generate(request: Request, entry: JournalEntry) -> Response:
         entry.pat or "", call.model.canonical, entry.namespace, Usage(0, 0), call.model.info.price, amount=amount
     )
     result = {"created": int(time.time()), "data": data}
-    return JSONResponse(result, headers={"x-mock-fixture": fixture, **reply.headers})
+    return JSONResponse(result, headers={"x-mock-fixture": header_safe(fixture), **reply.headers})
 
 
 images_generations = journaled("images.generations", _generate)

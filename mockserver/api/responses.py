@@ -12,6 +12,7 @@ from mockserver import errors, ids, sse
 from mockserver.api.common import (
     Call,
     begin_call,
+    header_safe,
     journaled,
     raise_scripted_error,
     request_hash,
@@ -124,7 +125,7 @@ async def _responses(request: Request, entry: JournalEntry) -> Response:
         if delay:
             await asyncio.sleep(delay)
         response = JSONResponse(response_body(shell, completion), headers=dict(reply.headers))
-    response.headers["x-mock-fixture"] = fixture
+    response.headers["x-mock-fixture"] = header_safe(fixture)
     response.headers["x-mock-usage-method"] = f"{counter.method}; {'exact' if counter.exact else 'approximate'}"
     return response
 
