@@ -73,10 +73,8 @@ class RecordMode(StrEnum):
     ALL = "all"  # forward everything and rewrite the recording file with this session
 
 
-class PatScenario(StrEnum):
-    """Placeholder so ``rate_limit=N`` parses alongside the named scenarios (see ``parse_scenario``)."""
-
-    RATE_LIMIT = "rate_limit"
+RATE_LIMIT = "rate_limit"
+"""The scenario prefix of ``rate_limit:N`` (N requests per second), parsed next to the named ``Scenario`` values."""
 
 
 def _split_csv(value: Any) -> Any:
@@ -213,7 +211,7 @@ class Settings(BaseSettings):
 def parse_scenario(text: str) -> tuple[Scenario | None, float | None]:
     """Split ``rate_limit:5`` into ``(None, 5.0)`` and ``revoked`` into ``(Scenario.REVOKED, None)``."""
     name, _, arg = text.partition(":")
-    if name == PatScenario.RATE_LIMIT:
+    if name == RATE_LIMIT:
         try:
             rate = float(arg)
         except ValueError:

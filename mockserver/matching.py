@@ -91,11 +91,6 @@ class TextRule:
             return tuple(dict.fromkeys(("word", word) for word in words if word))
         return ()
 
-    def index_key(self) -> tuple[str, str] | None:
-        """The first of ``index_keys``, or ``None``."""
-        keys = self.index_keys()
-        return keys[0] if keys else None
-
 
 def indexable(text: str) -> bool:
     """Whether word keys are sound for ``text``: ``re.IGNORECASE`` equates U+0345, which is not a word character,

@@ -421,7 +421,7 @@ def test_index_keys_and_rules_that_have_none() -> None:
     assert TextRule(TextMatch(contains="...")).index_keys() == ()
     assert TextRule(TextMatch(contains="\u0345")).index_keys() == ()
     assert TextRule(TextMatch(contains="New York, new")).index_keys() == (("word", "new"), ("word", "york"))
-    assert TextRule(TextMatch(contains="New York")).index_key() == ("word", "new")
+    assert TextRule(TextMatch(contains="New York")).index_keys() == (("word", "new"), ("word", "york"))
     assert TextRule(TextMatch(equals="Hi There")).index_keys() == (("eq", "hi there"),)
-    assert TextRule(TextMatch(regex="x")).index_key() is None
+    assert TextRule(TextMatch(regex="x")).index_keys() == ()
     assert text_keys("Hi, you") == {("eq", "hi, you"), ("word", "hi"), ("word", "you")}
