@@ -29,9 +29,9 @@ from starlette.routing import Route
 
 from mockserver.app import create_app
 from mockserver.config import NoMatch, Settings
-from mockserver.fixture_files import dump_fixture_file, load_fixture_files
+from mockserver.fixtures.files import dump_fixture_file, load_fixture_files
+from mockserver.fixtures.store import FixtureStore
 from mockserver.schema import Fixture
-from mockserver.store import FixtureStore
 
 MODEL = "openai/chat-completion/models/gpt-4o"
 CHAT = "/v2/ext/openai/v1/chat/completions"

@@ -16,21 +16,19 @@ from starlette.routing import Route
 
 from mockserver import errors
 from mockserver.api import control
-from mockserver.api.chat import chat_completions
-from mockserver.api.embeddings import embeddings
-from mockserver.api.images import IMAGE_PATH, image_file, images_generations
+from mockserver.api.files import image_file
 from mockserver.api.models import get_model, list_models
-from mockserver.api.responses import responses
-from mockserver.catalog import load_catalog
+from mockserver.api.turns import chat_completions, embeddings, images_generations, responses
+from mockserver.clarifai.catalog import load_catalog
+from mockserver.clarifai.tokens import warm_up
 from mockserver.config import Settings
-from mockserver.context import AppContext, context, pin_request_id, request_id
+from mockserver.context import AppContext, context
+from mockserver.errors import StreamDisconnect
+from mockserver.fixtures.reload import Reloader
 from mockserver.journal import Journal
 from mockserver.middleware import RequestContextMiddleware, error_bytes
-from mockserver.proxy import passthrough
-from mockserver.recorder import Recorder
-from mockserver.reload import Reloader
-from mockserver.streaming import StreamDisconnect
-from mockserver.tokens import warm_up
+from mockserver.record.recorder import Recorder
+from mockserver.turn.media import IMAGE_PATH
 
 
 class _QuietDisconnects(logging.Filter):
@@ -50,7 +48,7 @@ def _quiet_disconnects() -> None:
 
 
 def _error_response(request: Request, error: errors.ApiError) -> Response:
-    body, headers = error_bytes(error, context(request).settings, request_id(request))
+    body, headers = error_bytes(error, context(request).settings, request.scope["state"]["req_id"])
     response = Response(body, status_code=error.status)
     response.raw_headers = headers
     return response
@@ -59,7 +57,7 @@ def _error_response(request: Request, error: errors.ApiError) -> Response:
 async def _on_api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.ApiError)
     if exc.body_request_id is not None:  # a replayed body keeps its id; the header follows it
-        pin_request_id(request, exc.body_request_id)
+        request.scope["state"]["req_id"] = exc.body_request_id
     return _error_response(request, exc)
 
 
@@ -79,8 +77,8 @@ def routes(prefix: str) -> list[Route]:
         Route(f"{prefix}/responses", responses, methods=["POST"]),
         Route(f"{prefix}/embeddings", embeddings, methods=["POST"]),
         Route(f"{prefix}/images/generations", images_generations, methods=["POST"]),
-        Route(f"{prefix}/models", passthrough(list_models), methods=["GET"]),
-        Route(f"{prefix}/models/{{model_id:path}}", passthrough(get_model), methods=["GET"]),
+        Route(f"{prefix}/models", list_models, methods=["GET"]),
+        Route(f"{prefix}/models/{{model_id:path}}", get_model, methods=["GET"]),
         Route("/__mock__/health", control.health, methods=["GET"]),
         Route("/__mock__/journal", control.journal, methods=["GET"]),
         Route("/__mock__/reset", control.reset, methods=["POST"]),

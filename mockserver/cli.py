@@ -22,7 +22,7 @@ from mockserver.config import (
     StreamUsage,
 )
 from mockserver.errors import FixtureFileError
-from mockserver.fixture_files import expand, load_fixture_files
+from mockserver.fixtures.files import expand, load_fixture_files
 from mockserver.schema import FixtureFile
 
 

@@ -8,20 +8,17 @@ from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
-from mockserver import errors
-from mockserver.auth import Caller
-from mockserver.catalog import Catalog
+from mockserver.clarifai.auth import Caller
+from mockserver.clarifai.catalog import Catalog
+from mockserver.clarifai.ledger import Ledger
+from mockserver.clarifai.limits import RateLimiter, check_limits
 from mockserver.config import NoMatch, Settings
+from mockserver.fixtures.reload import Reloader
+from mockserver.fixtures.store import FixtureStore
 from mockserver.journal import Journal
-from mockserver.ledger import Ledger
-from mockserver.ratelimit import RateLimiter
-from mockserver.recorder import Recorder
-from mockserver.reload import Reloader
-from mockserver.schema import Reply, StreamScript
-from mockserver.store import FixtureStore
-from mockserver.upstream import UpstreamClient
-
-NAMESPACE_HEADER = "x-mock-namespace"
+from mockserver.record.recorder import Recorder
+from mockserver.record.upstream import UpstreamClient
+from mockserver.wire.headers import NAMESPACE_HEADER
 
 
 @dataclass
@@ -49,33 +46,8 @@ class AppContext:
     upstream: UpstreamClient = field(default_factory=UpstreamClient)  # opened on first forward, closed by the lifespan
 
     def throttle(self, caller: Caller) -> None:
-        """Raise Clarifai's billing error once the caller's budget is spent, and its 429 ``11005`` when the caller
-        is over its requests-per-second limit."""
-        budget = self.settings.pat_budgets.get(caller.pat)
-        if budget is not None and self.ledger.spent(caller.fingerprint) >= budget:
-            raise errors.out_of_credit()
-        if caller.rate_limit is None:
-            return
-        wait = self.limiter.acquire(caller.pat, caller.rate_limit)
-        if wait is not None:
-            raise errors.throttled(caller.rate_limit, wait)
-
-    def reply_delay(self, reply: Reply, output_tokens: int) -> float:
-        """Seconds before a non-streamed reply: its ``delay_ms``, else the default latency profile's whole answer."""
-        if reply.delay_ms or reply.stream is not None:
-            return reply.delay_ms / 1000
-        settings = self.settings
-        pace = output_tokens / settings.tokens_per_second if settings.tokens_per_second else 0.0
-        return settings.ttft_ms / 1000 + pace
-
-    def stream_script(self, script: StreamScript | None) -> StreamScript:
-        """A reply's stream script, or the server's default latency profile (no delay unless configured)."""
-        if script is not None:
-            return script
-        settings = self.settings
-        return StreamScript(
-            ttft_ms=settings.ttft_ms, tokens_per_second=settings.tokens_per_second, jitter=settings.jitter
-        )
+        """Raise Clarifai's billing or throttling error when ``caller`` may not call now."""
+        check_limits(caller, self.settings.pat_budgets, self.ledger.spent, self.limiter)
 
     def namespace(self, headers: Mapping[str, str], pat: str | None) -> str | None:
         """The test namespace of a request: its ``x-mock-namespace`` header, else the one its PAT is bound to."""
@@ -89,11 +61,33 @@ class AppContext:
         config = self.namespaces.get(namespace) if namespace else None
         return config.no_match if config and config.no_match else self.settings.no_match
 
+    def bind_namespace(self, namespace: str, pat: str | None = None, no_match: NoMatch | None = None) -> None:
+        """Start a namespace afresh: requests with ``pat`` land in it, and unmatched ones get ``no_match``."""
+        self.reset(namespace)
+        if pat is not None:
+            self.pat_namespaces[pat] = namespace
+        if no_match is None:
+            self.namespaces.pop(namespace, None)
+        else:
+            self.namespaces[namespace] = NamespaceConfig(no_match=no_match)
+
+    def release_namespace(self, namespace: str, pat: str | None = None) -> None:
+        """Forget a namespace and unbind ``pat`` from it."""
+        self.reset(namespace)
+        self.namespaces.pop(namespace, None)
+        if pat is not None and self.pat_namespaces.get(pat) == namespace:
+            del self.pat_namespaces[pat]
+
+    def use_recorder(self, recorder: Recorder | None) -> Recorder | None:
+        """Record and replay with ``recorder`` from now on (``None``: stop); the previous one is returned."""
+        previous, self.recorder = self.recorder, recorder
+        return previous
+
     def reset(self, namespace: str | None = None) -> None:
         """Forget run-time fixtures, counters, journal and ledger of ``namespace`` (everything when ``None``)."""
         self.store.reset(namespace)
         if self.recorder is not None:
-            self.recorder.store.reset(namespace)  # sequence counters of recordings
+            self.recorder.reset(namespace)
         self.journal.clear(namespace)
         self.ledger.clear(namespace)
         if namespace is None:
@@ -104,14 +98,3 @@ def context(request: Request) -> AppContext:
     """The ``AppContext`` of the app serving ``request``."""
     ctx: AppContext = request.app.state.mock
     return ctx
-
-
-def request_id(request: Request) -> str:
-    """The id sent back as ``x-clarifai-request-id`` (and as ``req_id`` in error bodies)."""
-    rid: str = request.scope["state"]["req_id"]
-    return rid
-
-
-def pin_request_id(request: Request, rid: str) -> None:
-    """Replace the request id, when a seed pins it to the request."""
-    request.scope["state"]["req_id"] = rid

@@ -5,13 +5,11 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mockserver.types import JSON
-
-if TYPE_CHECKING:
-    from mockserver.store import Miss
 
 
 @dataclass
@@ -36,12 +34,12 @@ class JournalEntry:
     latency_ms: float = 0.0
     retry_count: int = 0
     request: JSON | None = None
-    miss: Miss | None = field(default=None, repr=False, compare=False)  # near-miss report rendered on demand
+    miss: Callable[[], str] | None = field(default=None, repr=False, compare=False)  # builds the near-miss report
 
     def report(self) -> str | None:
         """The near-miss report of an unmatched request (built now if it was deferred), else ``None``."""
         if self.near_miss is None and self.miss is not None:
-            self.near_miss = self.miss.report()
+            self.near_miss = self.miss()
         return self.near_miss
 
     def to_json(self) -> JSON:

@@ -7,9 +7,10 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver import errors, ids
+from mockserver import errors
 from mockserver.config import Settings
-from mockserver.streaming import StreamDisconnect
+from mockserver.engine import ids
+from mockserver.errors import StreamDisconnect
 
 logger = logging.getLogger("mockserver")
 

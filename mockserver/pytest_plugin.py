@@ -23,7 +23,7 @@ import pytest
 
 if TYPE_CHECKING:
     from mockserver.config import ErrorStyle, Settings
-    from mockserver.recorder import Recorder
+    from mockserver.record.recorder import Recorder
     from mockserver.server import MockServer
     from mockserver.testing import FixtureSource, MockHandle, ServerPool
 
@@ -128,7 +128,7 @@ def marker_options(item: pytest.Item) -> MarkerOptions:
 
 
 def _record_path(item: pytest.Item, record: object, where: str) -> Path | None:
-    from mockserver.pytest_recording import recording_path
+    from mockserver.testing.recording import recording_path
 
     cls = getattr(item, "cls", None)
     try:
@@ -215,7 +215,7 @@ def _start_recording(
     if path is None:
         return None
     from mockserver.config import RecordMode
-    from mockserver.pytest_recording import start_recording
+    from mockserver.testing.recording import start_recording
 
     mode = RecordMode(config.getoption("clarifai_mock_record_mode"))
     return start_recording(stack, server, path, mode, config.getoption("clarifai_mock_upstream"))
@@ -224,6 +224,6 @@ def _start_recording(
 def _recording_problems(recorder: Recorder | None, handle: MockHandle) -> list[str]:
     if recorder is None:
         return []
-    from mockserver.pytest_recording import recording_problems
+    from mockserver.testing.recording import recording_problems
 
     return recording_problems(recorder, handle.journal)

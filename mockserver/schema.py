@@ -130,6 +130,12 @@ class ToolResultMatch(BaseModel):
 
 
 Endpoint = Literal["chat.completions", "responses", "embeddings", "images.generations"]
+CHAT: Endpoint = "chat.completions"
+RESPONSES: Endpoint = "responses"
+EMBEDDINGS: Endpoint = "embeddings"
+IMAGES: Endpoint = "images.generations"
+ENDPOINTS: tuple[Endpoint, ...] = (CHAT, RESPONSES, EMBEDDINGS, IMAGES)
+TEXT_ENDPOINTS: tuple[Endpoint, ...] = (CHAT, RESPONSES)  # the surfaces that can carry text and tool calls
 ResponseFormatType = Literal["text", "json_object", "json_schema"]
 
 
@@ -150,7 +156,11 @@ class Match(BaseModel):
     response_format: ResponseFormatType | None = None
     pat: str | None = Field(default=None, description="The caller's PAT (exact).")
     headers: dict[str, str] | None = Field(default=None, description="Request headers that must equal these values.")
-    endpoint: Endpoint | None = Field(default=None, description="Defaults to chat.completions.")
+    endpoint: Endpoint | None = Field(
+        default=None,
+        description="Narrows to one endpoint. Omitted: every endpoint that can carry the reply (text and tool calls: "
+        "chat.completions and responses; errors and replies with no text: every endpoint).",
+    )
 
 
 class ToolCallSpec(BaseModel):
@@ -269,6 +279,20 @@ class Fixture(BaseModel):
         if (self.reply is None) == (self.sequence is None):
             raise ValueError("give exactly one of reply, sequence")
         return self
+
+    def replies(self) -> list[Reply]:
+        """Every reply this fixture can give."""
+        return [self.reply] if self.reply is not None else list(self.sequence or [])
+
+    def endpoints(self) -> tuple[Endpoint, ...]:
+        """The endpoints this fixture answers: its ``match.endpoint``, else every one that can carry its replies."""
+        if self.match.endpoint is not None:
+            return (self.match.endpoint,)
+        replies = self.replies()
+        speaks = any(r.content is not None or r.tool_calls or r.reasoning_content is not None for r in replies)
+        if speaks and not any(r.error is not None for r in replies):
+            return TEXT_ENDPOINTS
+        return ENDPOINTS
 
     def reply_for(self, call: int) -> Reply:
         """The reply for the ``call``-th (0-based) matching request."""

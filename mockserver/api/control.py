@@ -12,10 +12,9 @@ from starlette.responses import JSONResponse, Response
 from mockserver import __version__, errors
 from mockserver.chat_request import decode_json_object
 from mockserver.context import AppContext, context
-from mockserver.fixture_files import fixture_to_data
+from mockserver.fixtures.files import fixture_to_data
 from mockserver.schema import Fixture, FixtureFile
-
-TOKEN_HEADER = "x-mock-control-token"
+from mockserver.wire.headers import CONTROL_TOKEN_HEADER as TOKEN_HEADER
 
 
 def _guarded(request: Request) -> AppContext:

@@ -1,35 +1,38 @@
-"""``GET /models`` and ``GET /models/{id}``: the catalog in OpenAI's list shape."""
+"""``GET /models`` and ``GET /models/{id}``: the catalog in OpenAI's list shape (from the upstream while recording)."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
-from mockserver.api.common import authorise, journaled
-from mockserver.catalog import ModelInfo
-from mockserver.journal import JournalEntry
-from mockserver.types import JSON
-
-CATALOG_CREATED = 1735689600  # 2025-01-01: a stable timestamp, so listings never change between runs
-
-
-def _model_body(info: ModelInfo) -> JSON:
-    return {"id": info.id, "object": "model", "created": CATALOG_CREATED, "owned_by": info.owner}
+from mockserver.api.turns import incoming, response, upstream
+from mockserver.clarifai.auth import authenticate
+from mockserver.context import context
+from mockserver.record.proxy import forward
+from mockserver.turn import models
 
 
-async def _list_models(request: Request, entry: JournalEntry) -> Response:
+async def list_models(request: Request) -> Response:
     """Every catalog entry, canonical ids, in catalog order."""
-    ctx, _ = authorise(request, entry)
-    return JSONResponse({"object": "list", "data": [_model_body(m) for m in ctx.catalog]})
+    ctx = context(request)
+    if ctx.recorder is not None and ctx.recorder.forwards:
+        return await _passthrough(request)
+    return response(await models.list_models(ctx, incoming(request)))
 
 
-async def _get_model(request: Request, entry: JournalEntry) -> Response:
+async def get_model(request: Request) -> Response:
     """One model by any id form; raw slashes and ``%2F`` both arrive decoded in the path."""
-    ctx, _ = authorise(request, entry)
-    resolved = ctx.catalog.resolve(request.path_params["model_id"])
-    entry.model = resolved.canonical
-    return JSONResponse(_model_body(resolved.info))
+    ctx = context(request)
+    if ctx.recorder is not None and ctx.recorder.forwards:
+        return await _passthrough(request)
+    return response(await models.get_model(ctx, incoming(request), request.path_params["model_id"]))
 
 
-list_models = journaled("models", _list_models)
-get_model = journaled("models.retrieve", _get_model)
+async def _passthrough(request: Request) -> Response:
+    """While recording, ``/models`` answers from the upstream (unrecorded: the catalog answers it on replay)."""
+    ctx = context(request)
+    recorder = ctx.recorder
+    assert recorder is not None
+    caller = authenticate(request.headers, ctx.settings)
+    ctx.throttle(caller)
+    return await forward(request, upstream(ctx), recorder, caller)

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from starlette.testclient import TestClient
 
 from mockserver.app import create_app
-from mockserver.auth import fingerprint
+from mockserver.clarifai.auth import fingerprint
 from mockserver.config import ErrorStyle, NoMatch, Settings
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -30,14 +30,14 @@ from openai.types.chat import (
     ChatCompletionMessageParam,
 )
 
-from mockserver.chunks import Frame, build_frames
+from mockserver.clarifai.usage import Usage
 from mockserver.config import NoMatch, Settings
 from mockserver.context import NamespaceConfig
-from mockserver.responder import Choice, Completion
+from mockserver.engine.responder import Choice, Completion
 from mockserver.schema import StreamScript
 from mockserver.server import MockServer
-from mockserver.streaming import MALFORMED, gaps, stream_body
-from mockserver.usage import Usage
+from mockserver.wire.chat_render import MALFORMED, build_frames, chat_stream
+from mockserver.wire.stream import Frame, gaps, write
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PAT = "fixtures-sdk-pat"
@@ -585,9 +585,13 @@ def test_jitter_is_seeded_and_bounded() -> None:
         assert base * 0.5 <= jittered <= base * 1.5
 
 
-def sent(frames: list[Frame], script: StreamScript) -> list[bytes]:
+def sent(text: str, script: StreamScript) -> list[bytes]:
+    choice = Choice(0, text, None, (), "stop", 0, len(text.split()))
+    completion = Completion("chatcmpl-x", 0, "m", (choice,), Usage(prompt_tokens=1, completion_tokens=1))
+    stream = chat_stream(completion, script, True, lambda: {"error": {"message": "boom"}})
+
     async def collect() -> list[bytes]:
-        return [piece async for piece in stream_body(frames, script, {"error": {"message": "boom"}})]
+        return [piece async for piece in write(stream)]
 
     return asyncio.run(collect())
 
@@ -596,9 +600,9 @@ def sent(frames: list[Frame], script: StreamScript) -> list[bytes]:
 def test_faults_happen_even_when_scheduled_after_the_last_chunk(fault_after: int) -> None:
     script = StreamScript(fault="malformed", fault_after=fault_after)
     frames = frames_for("a b", script)
-    pieces = sent(frames, script)
+    pieces = sent("a b", script)
     assert pieces.count(MALFORMED) == 1
     assert pieces[-1] == b"data: [DONE]\n\n"
     assert len(pieces) == len(frames) + 2
     error = StreamScript(fault="error", fault_after=fault_after)
-    assert sent(frames, error)[-1] == b'data: {"error":{"message":"boom"}}\n\n'
+    assert sent("a b", error)[-1] == b'data: {"error":{"message":"boom"}}\n\n'

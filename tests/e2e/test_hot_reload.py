@@ -19,7 +19,7 @@ import pytest
 from mockserver.app import create_app
 from mockserver.config import NoMatch, Settings
 from mockserver.errors import FixtureFileError
-from mockserver.reload import Reloader
+from mockserver.fixtures.reload import Reloader
 from mockserver.server import MockServer
 
 GPT4O = "openai/chat-completion/models/gpt-4o"

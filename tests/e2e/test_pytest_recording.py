@@ -17,19 +17,19 @@ from pathlib import Path
 import pytest
 
 from mockserver.config import RecordMode
-from mockserver.fixture_files import load_file, load_fixture_files
+from mockserver.fixtures.files import load_file, load_fixture_files
 from mockserver.journal import JournalEntry
 from mockserver.pytest_plugin import RECORD_MODES
-from mockserver.pytest_recording import (
+from mockserver.record.recorder import Recorder
+from mockserver.schema import TextMatch
+from mockserver.server import MockServer
+from mockserver.testing.recording import (
     default_recording,
     recording_path,
     recording_problems,
     sanitize,
     start_recording,
 )
-from mockserver.recorder import Recorder
-from mockserver.schema import TextMatch
-from mockserver.server import MockServer
 
 pytest_plugins = ["pytester"]
 

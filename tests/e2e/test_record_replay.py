@@ -36,15 +36,15 @@ from openai.types.chat import (
 )
 
 from mockserver import cli
-from mockserver.collapse import collapse_chunks
 from mockserver.config import RecordMode, Settings
 from mockserver.errors import ApiError
-from mockserver.fixture_files import load_file, load_fixture_files
-from mockserver.proxy import RECORDED_HEADER
-from mockserver.recorder import DEFAULT_FILE, Exchange, Recorder
-from mockserver.redact import PLACEHOLDER
+from mockserver.fixtures.files import load_file, load_fixture_files
+from mockserver.fixtures.secrets import PLACEHOLDER
+from mockserver.record.collapse import collapse_chunks
+from mockserver.record.recorder import DEFAULT_FILE, Exchange, Recorder
+from mockserver.record.upstream import DUMMY_PAT_PREFIX, pat_for_upstream
 from mockserver.server import MockServer
-from mockserver.upstream import DUMMY_PAT_PREFIX, pat_for_upstream
+from mockserver.wire.headers import RECORDED_HEADER
 
 GPT4O = "openai/chat-completion/models/gpt-4o"
 REAL_PAT = secrets.token_hex(16)  # shaped like a Clarifai PAT; must never reach disk

@@ -28,7 +28,7 @@ from openai.types.chat import (
 from pydantic import BaseModel
 
 from mockserver.config import NoMatch, Settings
-from mockserver.fixture_files import load_fixture_files
+from mockserver.fixtures.files import load_fixture_files
 from mockserver.server import MockServer
 
 SHIPPED = Path(__file__).resolve().parents[2] / "fixtures"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from mockserver import errors
-from mockserver.auth import authenticate, fingerprint, read_pat
+from mockserver.clarifai.auth import authenticate, fingerprint, read_pat
 from mockserver.config import ErrorStyle, Settings
 
 

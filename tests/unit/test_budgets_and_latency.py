@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from mockserver.catalog import load_catalog
+from mockserver.clarifai.catalog import load_catalog
 from mockserver.config import Settings
 from mockserver.context import AppContext
 from mockserver.schema import Reply, StreamScript
+from mockserver.wire.stream import default_script, reply_delay
 
 MODEL = "openai/chat-completion/models/gpt-4o"
 BODY = {"model": MODEL, "messages": [{"role": "user", "content": "How much does this cost?"}]}
@@ -41,15 +42,15 @@ def _context(**settings: Any) -> AppContext:
 
 def test_the_default_profile_is_no_delay() -> None:
     ctx = _context()
-    assert ctx.stream_script(None) == StreamScript()
-    assert ctx.reply_delay(Reply(), output_tokens=100) == 0
+    assert default_script(ctx.settings, None) == StreamScript()
+    assert reply_delay(ctx.settings, Reply(), output_tokens=100) == 0
 
 
 def test_a_configured_profile_paces_unscripted_replies_only() -> None:
     ctx = _context(ttft_ms=200, tokens_per_second=50, jitter=0.1)
-    assert ctx.stream_script(None) == StreamScript(ttft_ms=200, tokens_per_second=50, jitter=0.1)
-    assert ctx.reply_delay(Reply(), output_tokens=100) == pytest.approx(0.2 + 2.0)
+    assert default_script(ctx.settings, None) == StreamScript(ttft_ms=200, tokens_per_second=50, jitter=0.1)
+    assert reply_delay(ctx.settings, Reply(), output_tokens=100) == pytest.approx(0.2 + 2.0)
     scripted = StreamScript(ttft_ms=5)
-    assert ctx.stream_script(scripted) is scripted
-    assert ctx.reply_delay(Reply(stream=scripted), output_tokens=100) == 0
-    assert ctx.reply_delay(Reply(delay_ms=30), output_tokens=100) == pytest.approx(0.03)
+    assert default_script(ctx.settings, scripted) is scripted
+    assert reply_delay(ctx.settings, Reply(stream=scripted), output_tokens=100) == 0
+    assert reply_delay(ctx.settings, Reply(delay_ms=30), output_tokens=100) == pytest.approx(0.03)

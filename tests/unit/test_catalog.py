@@ -8,7 +8,7 @@ from urllib.parse import quote, unquote
 import pytest
 
 from mockserver import errors
-from mockserver.catalog import Catalog, Kind, ModelInfo, Quirk, ToolCallIds, canonical_id, load_catalog
+from mockserver.clarifai.catalog import Catalog, Kind, ModelInfo, Quirk, ToolCallIds, canonical_id, load_catalog
 
 GPT4O = "openai/chat-completion/models/gpt-4o"
 VERSION = "0123456789abcdef0123456789abcdef"

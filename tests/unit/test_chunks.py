@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from openai.types.chat import ChatCompletionChunk
 
-from mockserver.chunks import build_frames, split_text
-from mockserver.responder import Choice, Completion, ToolCall
+from mockserver.clarifai.usage import Usage
+from mockserver.engine.responder import Choice, Completion, ToolCall
 from mockserver.schema import StreamScript
-from mockserver.usage import Usage
+from mockserver.wire.chat_render import build_frames, split_text
 
 TEXTS = [
     "",

@@ -7,17 +7,17 @@ from typing import Any
 
 import pytest
 
-from mockserver.catalog import load_catalog
 from mockserver.chat_request import parse_chat_request
-from mockserver.chunks import build_frames
-from mockserver.collapse import collapse_chunks, collapse_completion, collapse_error, usage_override
-from mockserver.conversation import read_conversation
-from mockserver.ids import IdSource
-from mockserver.recorder import Exchange
-from mockserver.responder import Choice, Completion, ReplyContext, ToolCall, build_completion
+from mockserver.clarifai.catalog import load_catalog
+from mockserver.clarifai.tokens import TokenCounter
+from mockserver.clarifai.usage import Usage
+from mockserver.engine.ids import IdSource
+from mockserver.engine.responder import Choice, Completion, ReplyContext, ToolCall, build_completion
+from mockserver.fixtures.facts import read_conversation
+from mockserver.record.collapse import collapse_chunks, collapse_completion, collapse_error, usage_override
+from mockserver.record.recorder import Exchange
 from mockserver.schema import StreamScript, ToolCallSpec, UsageOverride
-from mockserver.tokens import TokenCounter
-from mockserver.usage import Usage
+from mockserver.wire.chat_render import build_frames, completion_body
 
 USAGE = Usage(prompt_tokens=31, completion_tokens=17, cached_tokens=4, reasoning_tokens=5)
 CALLS = (
@@ -69,7 +69,7 @@ def test_reasoning_and_content_are_kept_apart() -> None:
 
 def test_non_streamed_body_collapses_to_the_same_reply() -> None:
     for done in (completion("Plain answer."), completion(None, CALLS), completion("x", reasoning="why")):
-        assert collapse_completion(done.body()) == collapse_chunks(payloads(done, StreamScript()))
+        assert collapse_completion(completion_body(done)) == collapse_chunks(payloads(done, StreamScript()))
 
 
 def test_only_the_first_choice_is_kept_and_noise_is_skipped() -> None:

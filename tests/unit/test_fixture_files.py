@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from mockserver.errors import FixtureFileError
-from mockserver.fixture_files import (
+from mockserver.fixtures.files import (
     dump_fixture_file,
     expand,
     fixture_to_data,
@@ -19,8 +19,8 @@ from mockserver.fixture_files import (
     load_fixture_files,
     shadow_warnings,
 )
+from mockserver.fixtures.store import Entry
 from mockserver.schema import Fixture
-from mockserver.store import Entry
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

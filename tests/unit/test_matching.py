@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from mockserver.chat_request import parse_chat_request
-from mockserver.conversation import read_conversation
-from mockserver.matching import CompiledMatch, RequestFacts, TextRule, match_keys, text_keys
+from mockserver.fixtures.facts import RequestFacts, read_conversation
+from mockserver.fixtures.matching import CompiledMatch, TextRule, match_keys, text_keys
 from mockserver.schema import Fixture, Match, TextMatch
 
 GPT4O = "openai/chat-completion/models/gpt-4o"
@@ -291,12 +291,48 @@ def test_headers_compare_names_without_case_and_values_exactly() -> None:
     assert failures({"headers": {"x-other": "1"}}, request) == ["headers.x-other: wants '1', got None"]
 
 
-def test_endpoint_defaults_to_chat_completions() -> None:
-    assert holds({}, facts())
+def test_an_endpoint_narrows_to_that_surface() -> None:
     assert holds({"endpoint": "chat.completions"}, facts())
     assert failures({"endpoint": "embeddings"}, facts()) == ["endpoint: wants embeddings, got chat.completions"]
     assert holds({"endpoint": "responses"}, facts(endpoint="responses"))
-    assert not holds({}, facts(endpoint="responses"))
+    assert not holds({"endpoint": "responses"}, facts())
+
+
+@pytest.mark.parametrize(
+    ("reply", "answers"),
+    [
+        ({"content": "hi"}, {"chat.completions", "responses"}),
+        ({"tool_calls": [{"name": "f"}]}, {"chat.completions", "responses"}),
+        ({"reasoning_content": "hmm"}, {"chat.completions", "responses"}),
+        (
+            {"error": {"status": 429, "message": "slow down"}},
+            {"chat.completions", "responses", "embeddings", "images.generations"},
+        ),
+        ({"headers": {"x-a": "1"}}, {"chat.completions", "responses", "embeddings", "images.generations"}),
+    ],
+)
+def test_without_an_endpoint_a_fixture_answers_every_surface_that_can_carry_its_reply(
+    reply: dict[str, Any], answers: set[str]
+) -> None:
+    surfaces = {"chat.completions", "responses", "embeddings", "images.generations"}
+    held = {endpoint for endpoint in surfaces if holds_with({}, facts(endpoint=endpoint), reply)}
+    assert held == answers
+
+
+def test_a_sequence_with_an_error_answers_every_surface() -> None:
+    fixture = Fixture.model_validate({"sequence": [{"error": {"status": 429, "message": "slow"}}, {"content": "ok"}]})
+    assert set(CompiledMatch(fixture).endpoints) == {
+        "chat.completions",
+        "responses",
+        "embeddings",
+        "images.generations",
+    }
+    failing = failures({}, facts(endpoint="embeddings"), {"content": "text only"})
+    assert failing == ["endpoint: wants chat.completions or responses, got embeddings"]
+
+
+def holds_with(match: dict[str, Any], request: RequestFacts, reply: dict[str, Any]) -> bool:
+    return not failures(match, request, reply)
 
 
 # --- model ---------------------------------------------------------------------------------------------------------

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from mockserver.config import RecordMode
-from mockserver.fixture_files import load_file
-from mockserver.matching import TextRule
-from mockserver.normalize import compile_normalizers, normalize_recorded
-from mockserver.recorder import Recorder
-from mockserver.redact import PLACEHOLDER, Scrubber, SecretLeak, find_secrets, scan_fixtures, scrub_text
+from mockserver.fixtures.files import load_file
+from mockserver.fixtures.matching import TextRule
+from mockserver.fixtures.normalize import compile_normalizers, normalize_recorded
+from mockserver.fixtures.secrets import PLACEHOLDER, scrub_text
+from mockserver.record.recorder import Recorder
+from mockserver.record.redact import Scrubber, SecretLeak, find_secrets, scan_fixtures
 from mockserver.schema import Match, PatternNormalizer, Reply, TextMatch
 
 PAT = "0123456789abcdef0123456789abcdef"

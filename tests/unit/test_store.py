@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 
 from mockserver.chat_request import parse_chat_request
-from mockserver.conversation import read_conversation
-from mockserver.matching import RequestFacts
+from mockserver.fixtures.facts import RequestFacts, read_conversation
+from mockserver.fixtures.store import Entry, FixtureStore, Hit, Layer, Miss, NearMiss, closest_fixtures
 from mockserver.schema import Fixture
-from mockserver.store import Entry, FixtureStore, Hit, Layer, Miss, NearMiss, closest_fixtures
 
 GPT4O = "openai/chat-completion/models/gpt-4o"
 

@@ -1,4 +1,4 @@
-"""Unit tests for mockserver.synth: deterministic prose and values that validate against their JSON Schema."""
+"""Unit tests for mockserver.engine.synth: deterministic prose and values that validate against their JSON Schema."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import jsonschema
 import pytest
 from pydantic import AnyUrl, BaseModel, Field
 
-from mockserver import synth
-from mockserver.synth import generate_arguments, generate_text, generate_value
+from mockserver.engine import synth
+from mockserver.engine.synth import generate_arguments, generate_text, generate_value
 
 SEEDS = range(25)
 FORMATS = jsonschema.Draft202012Validator.FORMAT_CHECKER

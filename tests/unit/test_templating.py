@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from mockserver.chat_request import parse_chat_request
-from mockserver.conversation import Conversation, read_conversation
-from mockserver.templating import render, render_value, template_context, unknown_roots
+from mockserver.fixtures.facts import Conversation, read_conversation
+from mockserver.fixtures.templating import render, render_value, template_context, unknown_roots
 
 MODEL = "openai/chat-completion/models/gpt-4o"
 

@@ -14,10 +14,10 @@ from openai.types.chat import ChatCompletionFunctionToolParam, ChatCompletionMes
 from pydantic import ValidationError
 
 from mockserver.config import ErrorStyle
-from mockserver.context import NAMESPACE_HEADER
 from mockserver.schema import Fixture
 from mockserver.server import MockServer
 from mockserver.testing import FixtureWarning, MockHandle, ServerPool, as_fixture, namespace_for
+from mockserver.wire.headers import NAMESPACE_HEADER
 
 GPT4O = "openai/chat-completion/models/gpt-4o"
 WEATHER: ChatCompletionFunctionToolParam = {

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from openai.types import CompletionUsage
 
-from mockserver import usage
 from mockserver.chat_request import ChatRequest, parse_chat_request
+from mockserver.clarifai import usage
+from mockserver.clarifai.tokens import TokenCounter, counter_for
+from mockserver.clarifai.usage import Usage, output_tokens, prompt_tokens, reasoning_budget
 from mockserver.schema import UsageOverride
-from mockserver.tokens import TokenCounter, counter_for
-from mockserver.usage import Usage, output_tokens, prompt_tokens, reasoning_budget
 
 HEURISTIC = TokenCounter(method="heuristic", exact=False)
 COUNTERS = [HEURISTIC, counter_for("o200k_base", exact=True), counter_for("cl100k_base", exact=False)]

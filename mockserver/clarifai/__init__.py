@@ -1,0 +1,1 @@
+"""Clarifai's side of the service: callers and PATs, the model catalog, tokens, usage, budgets and rate limits."""

@@ -1,0 +1,82 @@
+"""The billing ledger: tokens and cost per PAT fingerprint, model and namespace, as Clarifai would bill them."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass
+
+from mockserver.clarifai.catalog import Price
+from mockserver.clarifai.usage import Usage
+from mockserver.types import JSON
+
+
+@dataclass
+class LedgerLine:
+    """Running totals for one (PAT, model, namespace)."""
+
+    pat: str
+    model: str
+    namespace: str | None
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+def cost(usage: Usage, price: Price) -> float:
+    """USD for ``usage`` at ``price`` per 1M tokens; completion includes reasoning tokens, as Clarifai bills."""
+    return (usage.prompt_tokens * price.input + usage.completion_tokens * price.output) / 1_000_000
+
+
+class Ledger:
+    """Thread-safe totals; ``summary`` gives them per line and overall."""
+
+    def __init__(self) -> None:
+        self._lines: dict[tuple[str, str, str | None], LedgerLine] = {}
+        self._lock = threading.Lock()
+
+    def charge(
+        self, pat: str, model: str, namespace: str | None, usage: Usage, price: Price, amount: float | None = None
+    ) -> float:
+        """Add one request's usage; returns its cost (``amount`` when billed per operation, as images are)."""
+        amount = cost(usage, price) if amount is None else amount
+        with self._lock:
+            line = self._lines.setdefault((pat, model, namespace), LedgerLine(pat, model, namespace))
+            line.requests += 1
+            line.prompt_tokens += usage.prompt_tokens
+            line.completion_tokens += usage.completion_tokens
+            line.cached_tokens += usage.cached_tokens
+            line.reasoning_tokens += usage.reasoning_tokens
+            line.cost_usd += amount
+        return amount
+
+    def spent(self, pat: str) -> float:
+        """USD charged to ``pat`` (a fingerprint) so far, across models and namespaces."""
+        with self._lock:
+            return sum(line.cost_usd for key, line in self._lines.items() if key[0] == pat)
+
+    def lines(self, namespace: str | None = None) -> list[LedgerLine]:
+        """Lines of ``namespace`` (all when ``None``)."""
+        with self._lock:
+            found = list(self._lines.values())
+        return [line for line in found if namespace is None or line.namespace == namespace]
+
+    def summary(self, namespace: str | None = None) -> JSON:
+        """Totals and lines, as ``GET /__mock__/usage`` sends them."""
+        lines = self.lines(namespace)
+        return {
+            "requests": sum(line.requests for line in lines),
+            "prompt_tokens": sum(line.prompt_tokens for line in lines),
+            "completion_tokens": sum(line.completion_tokens for line in lines),
+            "total_tokens": sum(line.prompt_tokens + line.completion_tokens for line in lines),
+            "cost_usd": round(sum(line.cost_usd for line in lines), 10),
+            "lines": [asdict(line) for line in lines],
+        }
+
+    def clear(self, namespace: str | None = None) -> None:
+        """Forget totals of ``namespace`` (all when ``None``)."""
+        with self._lock:
+            for key in [k for k in self._lines if namespace is None or k[2] == namespace]:
+                del self._lines[key]

@@ -1,0 +1,69 @@
+"""The chat completions surface: the chat request is the canonical turn, answered as JSON or as an SSE stream."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockserver import errors
+from mockserver.chat_request import ChatRequest, parse_chat_request
+from mockserver.clarifai.catalog import Kind, Quirk, ResolvedModel
+from mockserver.config import StreamUsage
+from mockserver.engine.responder import ReplyContext, build_completion
+from mockserver.fixtures.facts import read_conversation
+from mockserver.schema import CHAT, Reply, StreamScript
+from mockserver.turn.surface import Job, Product, Surface, Turn
+from mockserver.types import JSON
+from mockserver.wire.answer import json_answer, sse_answer
+from mockserver.wire.chat_render import chat_stream, completion_body, replayed_stream
+from mockserver.wire.stream import default_script, write
+
+
+def reply_context(turn: Turn[Any], job: Job) -> ReplyContext:
+    """What building a completion needs, for any surface whose turn has a chat form."""
+    assert turn.chat is not None
+    return ReplyContext(
+        turn.chat, turn.conversation, job.model, job.counter, job.ids, job.seed, job.settings.response_model
+    )
+
+
+def _in_stream_error(script: StreamScript, job: Job) -> JSON:
+    error = errors.error_from_spec(script.error) if script.error else errors.internal_error()
+    return errors.in_stream_error_body(error, job.settings.error_style, job.request_id)
+
+
+class ChatSurface(Surface[ChatRequest]):
+    """``POST /chat/completions``."""
+
+    endpoint = CHAT
+    kind = Kind.CHAT
+    label = "chat completions"
+    records = True
+
+    def read(self, data: JSON) -> Turn[ChatRequest]:
+        chat = parse_chat_request(data)
+        return Turn(chat, chat.model, read_conversation(chat), bool(chat.stream), chat)
+
+    def check(self, turn: Turn[ChatRequest], model: ResolvedModel) -> None:
+        if turn.body.max_tokens is not None and Quirk.MAX_COMPLETION_TOKENS_ONLY in model.info.quirks:
+            raise errors.unsupported_max_tokens()
+
+    def build(self, turn: Turn[ChatRequest], reply: Reply, job: Job) -> Product:
+        completion = build_completion(reply_context(turn, job), reply)
+        usage = completion.usage
+        headers = dict(reply.headers)
+        if not turn.stream:
+            return Product(json_answer(completion_body(completion), headers), usage, usage.to_wire())
+        script = default_script(job.settings, reply.stream)
+        if reply.frames:
+            stream = replayed_stream(reply.frames, job.settings.replay_speed, reply.stream or StreamScript())
+        else:
+            stream = chat_stream(
+                completion, script, self._include_usage(turn.body, job), lambda: _in_stream_error(script, job)
+            )
+        return Product(sse_answer(write(stream), headers), usage, usage.to_wire())
+
+    @staticmethod
+    def _include_usage(chat: ChatRequest, job: Job) -> bool:
+        if job.settings.stream_usage is StreamUsage.ALWAYS:
+            return True
+        return bool(chat.stream_options and chat.stream_options.include_usage)

@@ -1,0 +1,165 @@
+"""Run one model turn for any surface: authenticate, decode, resolve the model and the reply, build, charge, journal.
+
+Every model endpoint goes through ``run``, so a fixture, a scenario, a fault or a fix applies to all of them alike.
+The journal entry is written here and only here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+from mockserver import errors
+from mockserver.chat_request import decode_json_object
+from mockserver.clarifai.auth import Caller, authenticate
+from mockserver.clarifai.catalog import ResolvedModel
+from mockserver.clarifai.tokens import counter_for
+from mockserver.config import Settings
+from mockserver.context import AppContext
+from mockserver.engine import ids
+from mockserver.fixtures.facts import RequestFacts
+from mockserver.fixtures.templating import render, template_context
+from mockserver.journal import JournalEntry
+from mockserver.schema import Reply
+from mockserver.turn.resolve import Forward, resolve_reply
+from mockserver.turn.surface import Incoming, Job, Product, Surface, Turn
+from mockserver.types import JSON
+from mockserver.wire.answer import Answer
+from mockserver.wire.headers import (
+    FIXTURE_HEADER,
+    NAMESPACE_HEADER,
+    SEED_HEADER,
+    USAGE_METHOD_HEADER,
+    header_safe,
+    retry_count,
+)
+from mockserver.wire.stream import reply_delay
+
+R = TypeVar("R")
+_VOLATILE = ("stream", "stream_options")
+
+
+async def journaled(
+    ctx: AppContext, incoming: Incoming, endpoint: str, work: Callable[[JournalEntry], Awaitable[R]]
+) -> R:
+    """Run ``work`` and journal the request with its status and latency, errors included."""
+    headers = incoming.headers
+    entry = JournalEntry(
+        namespace=headers.get(NAMESPACE_HEADER),
+        method=incoming.method,
+        path=incoming.path,
+        endpoint=endpoint,
+        retry_count=retry_count(dict(headers)),
+    )
+    started = time.perf_counter()
+    try:
+        result = await work(entry)
+        entry.status = result.status if isinstance(result, Answer) else 200
+        return result
+    except errors.ApiError as error:
+        entry.status = error.status
+        raise
+    finally:
+        entry.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        ctx.journal.add(entry)
+
+
+def authorise(ctx: AppContext, incoming: Incoming, entry: JournalEntry) -> Caller:
+    """Authenticate and throttle the caller, and note who it is (PAT fingerprint, namespace) in the journal."""
+    caller = authenticate(incoming.headers, ctx.settings)
+    entry.pat = caller.fingerprint
+    entry.namespace = ctx.namespace(incoming.headers, caller.pat)
+    ctx.throttle(caller)
+    return caller
+
+
+def request_hash(data: JSON, canonical_model: str) -> str:
+    """Hash of the request's content; streaming flags are left out and the model id normalised, so every id form
+    and both modes get the same answer."""
+    stable = {k: v for k, v in data.items() if k not in _VOLATILE} | {"model": canonical_model}
+    return hashlib.sha256(json.dumps(stable, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def seed_pin(headers: Mapping[str, str], settings: Settings) -> int | None:
+    """The seed that pins ids and timestamps: the ``x-mock-seed`` header, else the ``seed`` setting."""
+    header = headers.get(SEED_HEADER)
+    if header is None:
+        return settings.seed
+    try:
+        return int(header)
+    except ValueError:
+        raise errors.invalid_field(SEED_HEADER, "expected an integer header value.") from None
+
+
+def raise_scripted_error(reply: Reply, fixture: str, template: dict[str, Any]) -> None:
+    """Raise the reply's scripted error, if it has one, with its message templated."""
+    if reply.error is None:
+        return
+    message = render(reply.error.message, template if reply.template else None)
+    error = errors.error_from_spec(reply.error.model_copy(update={"message": message}))
+    error.headers = {**reply.headers, **error.headers, FIXTURE_HEADER: header_safe(fixture)}
+    raise error
+
+
+def _model(ctx: AppContext, surface: Surface[Any], turn: Turn[Any], entry: JournalEntry) -> ResolvedModel:
+    model = ctx.catalog.resolve(turn.model)
+    entry.model = model.canonical
+    if model.info.kind is not surface.kind:
+        raise errors.wrong_model_kind(turn.model, model.info.kind.value, surface.label)
+    surface.check(turn, model)
+    return model
+
+
+def _charge(ctx: AppContext, caller: Caller, model: ResolvedModel, product: Product, entry: JournalEntry) -> None:
+    entry.usage = product.journal_usage
+    entry.cost_usd = ctx.ledger.charge(
+        caller.fingerprint, model.canonical, entry.namespace, product.usage, model.info.price, amount=product.amount
+    )
+
+
+async def _turn(ctx: AppContext, incoming: Incoming, surface: Surface[Any], entry: JournalEntry) -> Answer | Forward:
+    caller = authorise(ctx, incoming, entry)
+    data = decode_json_object(await incoming.body())
+    entry.request = data
+    turn = surface.read(data)
+    entry.stream = turn.stream
+    model = _model(ctx, surface, turn, entry)
+    digest = request_hash(data, model.canonical)
+    pin = seed_pin(incoming.headers, ctx.settings)
+    if pin is not None:
+        incoming.state["req_id"] = ids.request_id(pin, digest)
+    facts = RequestFacts(surface.endpoint, model.canonical, turn.conversation, caller.pat, incoming.headers)
+    resolved = resolve_reply(ctx, caller, facts, entry, surface.records)
+    if isinstance(resolved, Forward):
+        return resolved
+    reply, fixture = resolved
+    raise_scripted_error(reply, fixture, template_context(turn.conversation, turn.model))
+    info = model.info
+    counter = counter_for(info.tokenizer, exact=info.owner == "openai")
+    job = Job(
+        ctx.settings,
+        model,
+        counter,
+        ids.IdSource(digest, pin),
+        ids.seed_of(digest),
+        incoming.request_id,
+        incoming.base_url,
+    )
+    product = surface.build(turn, reply, job)
+    _charge(ctx, caller, model, product, entry)
+    delay = 0.0 if turn.stream else reply_delay(ctx.settings, reply, product.usage.completion_tokens)
+    if delay:
+        await asyncio.sleep(delay)
+    answer = product.answer
+    answer.headers[FIXTURE_HEADER] = header_safe(fixture)
+    answer.headers[USAGE_METHOD_HEADER] = f"{counter.method}; {'exact' if counter.exact else 'approximate'}"
+    return answer
+
+
+async def run(ctx: AppContext, incoming: Incoming, surface: Surface[Any]) -> Answer | Forward:
+    """Answer one request to ``surface``, or say that it must be forwarded upstream and recorded."""
+    return await journaled(ctx, incoming, surface.endpoint, lambda entry: _turn(ctx, incoming, surface, entry))

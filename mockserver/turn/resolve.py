@@ -1,0 +1,75 @@
+"""Which reply answers a turn: the fixture store, then the recording, then a generated reply or the strict miss."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mockserver import errors
+from mockserver.clarifai.auth import Caller
+from mockserver.config import NoMatch, RecordMode
+from mockserver.context import AppContext
+from mockserver.fixtures.facts import RequestFacts
+from mockserver.fixtures.store import Hit, Miss
+from mockserver.journal import JournalEntry
+from mockserver.record.recorder import Recorder, RecordingKey, merged_report
+from mockserver.schema import Reply
+
+GENERATED = "(generated)"
+
+
+@dataclass(frozen=True)
+class Forward:
+    """Nothing here answers: send the request upstream as ``caller`` and record the exchange under ``key``."""
+
+    caller: Caller
+    key: RecordingKey
+    recorder: Recorder
+
+
+def _hit(found: Hit, entry: JournalEntry) -> tuple[Reply, str]:
+    entry.fixture = found.entry.name
+    return found.reply, found.entry.name
+
+
+def _forward(recorder: Recorder, caller: Caller, facts: RequestFacts, entry: JournalEntry) -> Forward:
+    recorder.remember(caller.pat)  # before the key: a PAT quoted in the prompt is scrubbed from the match too
+    key = recorder.key(facts)
+    entry.fixture = key.name
+    return Forward(caller, key, recorder)
+
+
+def unmatched(ctx: AppContext, miss: Miss, entry: JournalEntry) -> tuple[Reply, str]:
+    """What a miss gets: a 404 naming the near misses in strict mode, else an empty reply to generate."""
+    if ctx.no_match(entry.namespace) is NoMatch.STRICT:
+        entry.near_miss = miss.report()
+        raise errors.no_fixture_matched(entry.near_miss)
+    entry.miss = miss.report  # generated replies keep their report for the journal, built only if someone reads it
+    entry.generated = True
+    return Reply(), GENERATED
+
+
+def resolve_reply(
+    ctx: AppContext, caller: Caller, facts: RequestFacts, entry: JournalEntry, can_forward: bool
+) -> tuple[Reply, str] | Forward:
+    """The reply and the name of what gave it (noted in the journal entry), or the order to forward and record.
+
+    A recording in a replay-only mode that lacks the request is a 404 naming the nearest recordings and fixtures.
+    Surfaces that cannot record (all but chat completions) fall back to a generated reply or the strict miss.
+    """
+    recorder = ctx.recorder
+    if recorder is not None and can_forward and recorder.mode is RecordMode.ALL:
+        return _forward(recorder, caller, facts, entry)
+    found = ctx.store.resolve(facts, entry.namespace)
+    if isinstance(found, Hit):
+        return _hit(found, entry)
+    if recorder is None:
+        return unmatched(ctx, found, entry)
+    recorded = recorder.store.resolve(facts, entry.namespace)
+    if isinstance(recorded, Hit):
+        return _hit(recorded, entry)
+    if not recorder.forwards:
+        entry.near_miss = merged_report(recorded, found)
+        raise errors.no_fixture_matched(entry.near_miss)
+    if can_forward:
+        return _forward(recorder, caller, facts, entry)
+    return unmatched(ctx, found, entry)

@@ -1,0 +1,257 @@
+"""Write a finished completion as a Responses API object, and as the numbered events of a Responses stream."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from mockserver.clarifai.usage import Usage
+from mockserver.engine.responder import Choice, Completion, ToolCall
+from mockserver.schema import StreamScript
+from mockserver.types import JSON
+from mockserver.wire import sse
+from mockserver.wire.chat_render import split_text
+from mockserver.wire.responses_request import (
+    ReasoningConfig,
+    ResponsesRequest,
+    TextConfig,
+    ToolChoiceObject,
+    forced_name,
+    function_of,
+)
+from mockserver.wire.stream import Frame, Stream, gaps
+
+_INCOMPLETE = {"length": "max_output_tokens", "content_filter": "content_filter"}
+# The ``malformed`` fault: a typed event whose data is not valid JSON.
+MALFORMED = b'event: response.output_text.delta\ndata: {"type": "response.output_text.delta", "delta": [\n\n'
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseShell:
+    """What every state of one response shares: its id, timestamps, model and the fields echoed from the request."""
+
+    id: str
+    created_at: int
+    model: str
+    echo: JSON
+
+    def body(self, status: str, output: list[JSON], usage: Usage | None = None, **extra: Any) -> JSON:
+        """The ``response`` object in ``status`` with ``output``; ``extra`` sets ``error`` or ``incomplete_details``."""
+        return {
+            "id": self.id,
+            "object": "response",
+            "created_at": self.created_at,
+            "completed_at": self.created_at if status in ("completed", "incomplete") else None,
+            "status": status,
+            "error": None,
+            "incomplete_details": None,
+            "model": self.model,
+            "output": output,
+            "usage": usage_body(usage) if usage is not None else None,
+            **self.echo,
+            **extra,
+        }
+
+
+def usage_body(usage: Usage) -> JSON:
+    """The Responses ``usage`` object (output tokens include reasoning tokens, as OpenAI counts them)."""
+    return {
+        "input_tokens": usage.prompt_tokens,
+        "input_tokens_details": {"cached_tokens": usage.cached_tokens, "cache_write_tokens": 0},
+        "output_tokens": usage.completion_tokens,
+        "output_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
+        "total_tokens": usage.total_tokens,
+    }
+
+
+def _text_echo(text: TextConfig | None) -> JSON:
+    form = text.format if text is not None else None
+    echoed: JSON = {"format": form.model_dump(by_alias=True, exclude_none=True) if form else {"type": "text"}}
+    if text is not None and text.verbosity is not None:
+        echoed["verbosity"] = text.verbosity
+    return echoed
+
+
+def _tool_choice_echo(choice: str | ToolChoiceObject | None) -> str | JSON:
+    if isinstance(choice, ToolChoiceObject):
+        return {"type": "function", "name": forced_name(choice)}
+    return choice or "auto"
+
+
+def echo(request: ResponsesRequest) -> JSON:
+    """The fields of a Response that repeat the request (tools always in the flat form)."""
+    reasoning = request.reasoning or ReasoningConfig()
+    return {
+        "instructions": request.instructions,
+        "max_output_tokens": request.max_output_tokens,
+        "metadata": request.metadata or {},
+        "parallel_tool_calls": request.parallel_tool_calls is not False,
+        "previous_response_id": request.previous_response_id,
+        "reasoning": {"effort": reasoning.effort, "summary": reasoning.summary},
+        "store": request.store is not False,
+        "temperature": request.temperature if request.temperature is not None else 1.0,
+        "text": _text_echo(request.text),
+        "tool_choice": _tool_choice_echo(request.tool_choice),
+        "tools": [{"type": "function", **function_of(t, i)} for i, t in enumerate(request.tools or [])],
+        "top_p": request.top_p if request.top_p is not None else 1.0,
+        "truncation": request.truncation or "disabled",
+        "user": request.user,
+    }
+
+
+def _item_id(prefix: str, response_id: str, index: int) -> str:
+    return prefix + hashlib.blake2b(f"{response_id}\x1f{index}".encode(), digest_size=24).hexdigest()
+
+
+def _status(choice: Choice) -> str:
+    return "incomplete" if choice.finish_reason in _INCOMPLETE else "completed"
+
+
+def _reasoning_item(item_id: str, text: str, status: str) -> JSON:
+    summary = [{"type": "summary_text", "text": text}] if text else []
+    return {"type": "reasoning", "id": item_id, "summary": summary, "status": status}
+
+
+def _message_item(item_id: str, text: str, status: str) -> JSON:
+    content = [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}]
+    return {"type": "message", "id": item_id, "status": status, "role": "assistant", "content": content}
+
+
+def _call_item(item_id: str, call: ToolCall, arguments: str, status: str) -> JSON:
+    return {
+        "type": "function_call",
+        "id": item_id,
+        "call_id": call.id,
+        "name": call.name,
+        "arguments": arguments,
+        "status": status,
+    }
+
+
+def output_items(choice: Choice, response_id: str) -> list[JSON]:
+    """The finished output: a reasoning item when there is reasoning text, the message, then each function call."""
+    status = _status(choice)
+    items: list[JSON] = []
+    if choice.reasoning is not None:
+        items.append(_reasoning_item(_item_id("rs_", response_id, len(items)), choice.reasoning, status))
+    if choice.content or not choice.tool_calls:
+        items.append(_message_item(_item_id("msg_", response_id, len(items)), choice.content or "", status))
+    for call in choice.tool_calls:
+        items.append(_call_item(_item_id("fc_", response_id, len(items)), call, call.arguments, status))
+    return items
+
+
+def _ending(choice: Choice) -> JSON:
+    reason = _INCOMPLETE.get(choice.finish_reason)
+    return {"incomplete_details": {"reason": reason}} if reason else {}
+
+
+def response_body(shell: ResponseShell, completion: Completion) -> JSON:
+    """The finished ``response``: ``completed``, or ``incomplete`` when the output budget cut it short."""
+    choice = completion.choices[0]
+    output = output_items(choice, shell.id)
+    return shell.body(_status(choice), output, completion.usage, **_ending(choice))
+
+
+class _Events:
+    """Collects stream events, numbering them from 0 in the order they are added."""
+
+    def __init__(self) -> None:
+        self.frames: list[Frame] = []
+
+    def add(self, kind: str, tokens: int = 0, **fields: Any) -> None:
+        self.frames.append(Frame({"type": kind, "sequence_number": len(self.frames), **fields}, tokens))
+
+
+def _reasoning_events(events: _Events, index: int, item: JSON, script: StreamScript) -> None:
+    where: JSON = {"item_id": item["id"], "output_index": index, "summary_index": 0}
+    events.add("response.output_item.added", output_index=index, item={**item, "summary": [], "status": "in_progress"})
+    if item["summary"]:
+        text = item["summary"][0]["text"]
+        events.add("response.reasoning_summary_part.added", **where, part={"type": "summary_text", "text": ""})
+        for piece in split_text(text, script.chunk_tokens):
+            events.add("response.reasoning_summary_text.delta", 1, **where, delta=piece)
+        events.add("response.reasoning_summary_text.done", **where, text=text)
+        events.add("response.reasoning_summary_part.done", **where, part=item["summary"][0])
+    events.add("response.output_item.done", output_index=index, item=item)
+
+
+def _message_events(events: _Events, index: int, item: JSON, script: StreamScript) -> None:
+    where: JSON = {"item_id": item["id"], "output_index": index, "content_index": 0}
+    part = item["content"][0]
+    events.add("response.output_item.added", output_index=index, item={**item, "content": [], "status": "in_progress"})
+    events.add("response.content_part.added", **where, part={**part, "text": ""})
+    for piece in split_text(part["text"], script.chunk_tokens):
+        events.add("response.output_text.delta", 1, **where, delta=piece, logprobs=[])
+    events.add("response.output_text.done", **where, text=part["text"], logprobs=[])
+    events.add("response.content_part.done", **where, part=part)
+    events.add("response.output_item.done", output_index=index, item=item)
+
+
+def _argument_pieces(arguments: str, script: StreamScript) -> list[str]:
+    if script.tool_arguments == "whole" or not arguments:
+        return [arguments] if arguments else []
+    size = script.arguments_chunk_chars
+    return [arguments[start : start + size] for start in range(0, len(arguments), size)]
+
+
+def _call_events(events: _Events, index: int, item: JSON, script: StreamScript) -> None:
+    where: JSON = {"item_id": item["id"], "output_index": index}
+    events.add(
+        "response.output_item.added", output_index=index, item={**item, "arguments": "", "status": "in_progress"}
+    )
+    for piece in _argument_pieces(item["arguments"], script):
+        events.add("response.function_call_arguments.delta", 1, **where, delta=piece)
+    events.add("response.function_call_arguments.done", **where, name=item["name"], arguments=item["arguments"])
+    events.add("response.output_item.done", output_index=index, item=item)
+
+
+_ITEM_EVENTS = {"reasoning": _reasoning_events, "message": _message_events, "function_call": _call_events}
+
+
+def stream_events(shell: ResponseShell, completion: Completion, script: StreamScript) -> list[Frame]:
+    """Every event of the stream in order, from ``response.created`` to ``response.completed`` (or ``.incomplete``).
+
+    Text and reasoning deltas carry one token each for pacing; the other events carry none.
+    """
+    events = _Events()
+    events.add("response.created", response=shell.body("in_progress", []))
+    events.add("response.in_progress", response=shell.body("in_progress", []))
+    final = response_body(shell, completion)
+    for index, item in enumerate(final["output"]):
+        _ITEM_EVENTS[item["type"]](events, index, item, script)
+    events.add(f"response.{final['status']}", response=final)
+    return events.frames
+
+
+def failed_event(shell: ResponseShell, sequence_number: int, code: str, message: str) -> JSON:
+    """``response.failed``: how a stream reports an error after it started (``code`` from ``ResponseErrorCode``)."""
+    response = shell.body("failed", [], error={"code": code, "message": message})
+    return {"type": "response.failed", "sequence_number": sequence_number, "response": response}
+
+
+def error_code(status: int) -> str:
+    """The ``ResponseErrorCode`` closest to an HTTP status."""
+    return "rate_limit_exceeded" if status == 429 else "server_error"
+
+
+def responses_stream(shell: ResponseShell, completion: Completion, script: StreamScript) -> Stream:
+    """The Responses SSE stream: typed events, the final ``response.completed`` (or ``.incomplete``) last; an
+    ``error`` fault ends it with ``response.failed`` instead."""
+    *events, final = stream_events(shell, completion, script)
+    spec = script.error
+    code = error_code(spec.status if spec else 500)
+    message = spec.message if spec else "The mock server's scripted stream failed."
+
+    def failed(position: int) -> bytes:
+        return sse.encode_event("response.failed", failed_event(shell, position, code, message))
+
+    return Stream(
+        pieces=[sse.encode_event(frame.data["type"], frame.data) for frame in events],
+        waits=gaps(events, script),
+        end=sse.encode_event(final.data["type"], final.data),
+        script=script,
+        error_frame=failed,
+        malformed=MALFORMED,
+    )
