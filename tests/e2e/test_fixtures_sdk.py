@@ -7,7 +7,6 @@ counters and journal entries never leak between tests.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import uuid
@@ -30,14 +29,9 @@ from openai.types.chat import (
     ChatCompletionMessageParam,
 )
 
-from mockserver.clarifai.usage import Usage
 from mockserver.config import NoMatch, Settings
 from mockserver.context import NamespaceConfig
-from mockserver.engine.responder import Choice, Completion
-from mockserver.schema import StreamScript
 from mockserver.server import MockServer
-from mockserver.wire.chat_render import MALFORMED, build_frames, chat_stream
-from mockserver.wire.stream import Frame, gaps, write
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PAT = "fixtures-sdk-pat"
@@ -544,65 +538,3 @@ def test_stream_disconnect_fault(sdk: openai.OpenAI) -> None:
     with pytest.raises((openai.APIConnectionError, httpx2.RemoteProtocolError)):
         drain(stream, received)
     assert "".join(received) == "one two "
-
-
-# --- pacing (pure: no wall clock) ---------------------------------------------------------------------------------
-
-
-def frames_for(text: str, script: StreamScript) -> list[Frame]:
-    choice = Choice(0, text, None, (), "stop", 0, len(text.split()))
-    completion = Completion("chatcmpl-x", 0, "m", (choice,), Usage(prompt_tokens=1, completion_tokens=1))
-    return build_frames(completion, script, include_usage=True)
-
-
-def test_gaps_follow_ttft_and_tokens_per_second() -> None:
-    script = StreamScript(ttft_ms=250, tokens_per_second=40)
-    frames = frames_for("a b c d", script)
-    # 4 one-word content frames, the finish frame and the usage frame.
-    assert gaps(frames, script) == [0.25, 0.025, 0.025, 0.025, 0.0, 0.0]
-
-
-def test_gaps_count_the_words_of_each_chunk() -> None:
-    script = StreamScript(tokens_per_second=10, chunk_tokens=3)
-    frames = frames_for("one two three four five six seven", script)
-    assert gaps(frames, script)[:3] == [0.0, pytest.approx(0.3), pytest.approx(0.1)]
-
-
-def test_gaps_are_zero_without_pacing() -> None:
-    script = StreamScript()
-    assert set(gaps(frames_for("a b c", script), script)) == {0.0}
-
-
-def test_jitter_is_seeded_and_bounded() -> None:
-    script = StreamScript(ttft_ms=100, tokens_per_second=20, jitter=0.5, seed=7)
-    frames = frames_for("lorem ipsum dolor sit amet consectetur adipiscing elit", script)
-    first = gaps(frames, script)
-    assert first == gaps(frames, script)
-    assert first != gaps(frames, script.model_copy(update={"seed": 8}))
-    plain = gaps(frames, script.model_copy(update={"jitter": 0}))
-    assert first != plain
-    for jittered, base in zip(first, plain, strict=True):
-        assert base * 0.5 <= jittered <= base * 1.5
-
-
-def sent(text: str, script: StreamScript) -> list[bytes]:
-    choice = Choice(0, text, None, (), "stop", 0, len(text.split()))
-    completion = Completion("chatcmpl-x", 0, "m", (choice,), Usage(prompt_tokens=1, completion_tokens=1))
-    stream = chat_stream(completion, script, True, lambda: {"error": {"message": "boom"}})
-
-    async def collect() -> list[bytes]:
-        return [piece async for piece in write(stream)]
-
-    return asyncio.run(collect())
-
-
-@pytest.mark.parametrize("fault_after", [1, 99])
-def test_faults_happen_even_when_scheduled_after_the_last_chunk(fault_after: int) -> None:
-    script = StreamScript(fault="malformed", fault_after=fault_after)
-    frames = frames_for("a b", script)
-    pieces = sent("a b", script)
-    assert pieces.count(MALFORMED) == 1
-    assert pieces[-1] == b"data: [DONE]\n\n"
-    assert len(pieces) == len(frames) + 2
-    error = StreamScript(fault="error", fault_after=fault_after)
-    assert sent("a b", error)[-1] == b'data: {"error":{"message":"boom"}}\n\n'
