@@ -36,17 +36,19 @@ def upstream(ctx: AppContext) -> Upstream:
 def response(answer: Answer) -> Response:
     """``answer`` as a Starlette response."""
     if answer.stream is not None:
-        return StreamingResponse(answer.stream, status_code=answer.status, headers=answer.headers)
-    return Response(answer.body, status_code=answer.status, headers=answer.headers)
+        return StreamingResponse(answer.stream, status_code=answer.status_code, headers=answer.headers)
+    return Response(answer.body, status_code=answer.status_code, headers=answer.headers)
 
 
 def _endpoint(surface: Surface[Any]) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         ctx = context(request)
-        result = await pipeline.run(ctx, incoming(request), surface)
-        if isinstance(result, Forward):
-            return await forward_and_record(request, upstream(ctx), result.recorder, result.caller, result.key)
-        return response(result)
+
+        async def forward(order: Forward) -> Response:
+            return await forward_and_record(request, upstream(ctx), order.recorder, order.caller, order.key)
+
+        result = await pipeline.run(ctx, incoming(request), surface, forward)
+        return result if isinstance(result, Response) else response(result)
 
     endpoint.__name__ = surface.endpoint.replace(".", "_")
     endpoint.__doc__ = surface.__doc__

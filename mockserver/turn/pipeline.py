@@ -11,7 +11,7 @@ import hashlib
 import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from mockserver import errors
 from mockserver.chat_request import decode_json_object
@@ -39,13 +39,23 @@ from mockserver.wire.headers import (
 )
 from mockserver.wire.stream import reply_delay
 
-R = TypeVar("R")
+
+class Sent(Protocol):
+    """Anything answered with an HTTP status: an ``Answer``, or the response of a forwarded request."""
+
+    @property
+    def status_code(self) -> int: ...
+
+
+R = TypeVar("R", bound=Sent)
+S = TypeVar("S", bound=Sent)
+Forwarder = Callable[[Forward], Awaitable[R]]
 _VOLATILE = ("stream", "stream_options")
 
 
 async def journaled(
-    ctx: AppContext, incoming: Incoming, endpoint: str, work: Callable[[JournalEntry], Awaitable[R]]
-) -> R:
+    ctx: AppContext, incoming: Incoming, endpoint: str, work: Callable[[JournalEntry], Awaitable[S]]
+) -> S:
     """Run ``work`` and journal the request with its status and latency, errors included."""
     headers = incoming.headers
     entry = JournalEntry(
@@ -58,7 +68,7 @@ async def journaled(
     started = time.perf_counter()
     try:
         result = await work(entry)
-        entry.status = result.status if isinstance(result, Answer) else 200
+        entry.status = result.status_code
         return result
     except errors.ApiError as error:
         entry.status = error.status
@@ -121,7 +131,9 @@ def _charge(ctx: AppContext, caller: Caller, model: ResolvedModel, product: Prod
     )
 
 
-async def _turn(ctx: AppContext, incoming: Incoming, surface: Surface[Any], entry: JournalEntry) -> Answer | Forward:
+async def _turn(
+    ctx: AppContext, incoming: Incoming, surface: Surface[Any], entry: JournalEntry, forward: Forwarder[R]
+) -> Answer | R:
     caller = authorise(ctx, incoming, entry)
     data = decode_json_object(await incoming.body())
     entry.request = data
@@ -135,7 +147,7 @@ async def _turn(ctx: AppContext, incoming: Incoming, surface: Surface[Any], entr
     facts = RequestFacts(surface.endpoint, model.canonical, turn.conversation, caller.pat, incoming.headers)
     resolved = resolve_reply(ctx, caller, facts, entry, surface.records)
     if isinstance(resolved, Forward):
-        return resolved
+        return await forward(resolved)
     reply, fixture = resolved
     raise_scripted_error(reply, fixture, template_context(turn.conversation, turn.model))
     info = model.info
@@ -160,6 +172,11 @@ async def _turn(ctx: AppContext, incoming: Incoming, surface: Surface[Any], entr
     return answer
 
 
-async def run(ctx: AppContext, incoming: Incoming, surface: Surface[Any]) -> Answer | Forward:
-    """Answer one request to ``surface``, or say that it must be forwarded upstream and recorded."""
-    return await journaled(ctx, incoming, surface.endpoint, lambda entry: _turn(ctx, incoming, surface, entry))
+async def run(ctx: AppContext, incoming: Incoming, surface: Surface[Any], forward: Forwarder[R]) -> Answer | R:
+    """Answer one request to ``surface``; what nothing here answers while recording goes to ``forward`` (the web
+    layer's proxy), whose response is journaled like any other."""
+
+    async def work(entry: JournalEntry) -> Answer | R:
+        return await _turn(ctx, incoming, surface, entry, forward)
+
+    return await journaled(ctx, incoming, surface.endpoint, work)

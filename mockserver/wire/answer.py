@@ -17,7 +17,7 @@ class Answer:
     headers: dict[str, str]
     body: bytes = b""
     stream: AsyncIterator[bytes] | None = None
-    status: int = 200
+    status_code: int = 200
 
 
 def json_bytes(body: JSON) -> bytes:

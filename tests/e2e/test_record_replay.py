@@ -308,7 +308,9 @@ def test_upstream_errors_and_secrets_are_recorded_safely_and_replayed(upstream: 
         with raw_http(recorder) as dummy, raw_http(recorder, REAL_PAT) as real:
             limited = dummy.post("chat/completions", json=ask("Too fast"))
             echoed = real.post("chat/completions", json=ask(echo, stream=True))
+            journaled = [entry.status for entry in recorder.context.journal.entries()]
     assert (unauthorized.status_code, limited.status_code, echoed.status_code) == (401, 429, 200)
+    assert journaled == [401, 429, 200], "a forwarded answer is journaled with the upstream's status"
     assert limited.headers["retry-after"] == "2"
     assert REAL_PAT in echoed.text, "the live answer is passed through untouched"
 
