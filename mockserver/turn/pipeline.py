@@ -59,13 +59,16 @@ async def journaled(
     try:
         result = await work(entry)
         entry.status = result.status if isinstance(result, Answer) else 200
+        if isinstance(result, Answer):
+            ctx.observer.answered(entry, result, started)  # keeps the reply (a stream's frames) for the inspector
         return result
     except errors.ApiError as error:
-        entry.status = error.status
+        entry.status, entry.error = error.status, error.message
         raise
     finally:
         entry.latency_ms = round((time.perf_counter() - started) * 1000, 3)
         ctx.journal.add(entry)
+        ctx.observer.journaled(entry)  # metrics and hit counts, from this one place
 
 
 def authorise(ctx: AppContext, incoming: Incoming, entry: JournalEntry) -> Caller:

@@ -1,0 +1,69 @@
+"""The inspector page (``/__mock__/ui``, assets shipped in the package) and Prometheus ``/__mock__/metrics``."""
+
+from __future__ import annotations
+
+import html
+from importlib import resources
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from mockserver import errors
+from mockserver.api.control import _guarded
+from mockserver.wire.headers import CONTROL_TOKEN_HEADER
+
+PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
+ASSETS = {"app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8"}
+# The page is static and holds no data; every number on it comes from the guarded control API, and only its own
+# scripts run (no CDN, nothing inline).
+PAGE_HEADERS = {
+    "cache-control": "no-store",
+    "content-security-policy": "default-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+}
+ASK_FOR_TOKEN = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Inspector: token needed</title>
+<link rel="stylesheet" href="/__mock__/ui/style.css"></head><body class="gate"><form method="get" action="/__mock__/ui">
+<h1>clarifai-mock inspector</h1><p>{message}</p><label>Control token
+<input name="token" type="password" autocomplete="off" autofocus required></label><button>Open</button>
+</form></body></html>
+"""
+
+
+def _asset(name: str) -> bytes:
+    return resources.files("mockserver.observe").joinpath("static", name).read_bytes()
+
+
+def _with_query_token(request: Request) -> Request:
+    """``request`` with its ``?token=`` as the control token header, so the page is guarded exactly as the API."""
+    token = request.query_params.get("token")
+    if token is None or request.headers.get(CONTROL_TOKEN_HEADER):
+        return request
+    name = CONTROL_TOKEN_HEADER.encode()
+    headers = [(k, v) for k, v in request.scope["headers"] if k != name]
+    scope = {**request.scope, "headers": [*headers, (name, token.encode("latin-1", "replace"))]}
+    return Request(scope, request.receive)
+
+
+async def page(request: Request) -> Response:
+    """The inspector; with a control token configured it needs ``?token=`` (or the header), and asks for it."""
+    try:
+        _guarded(_with_query_token(request))
+    except errors.ApiError as error:
+        asked = "A control token is configured: enter it to open the inspector."
+        message = asked if "token" not in request.query_params else f"That token was refused ({error.status})."
+        return HTMLResponse(ASK_FOR_TOKEN.format(message=html.escape(message)), error.status, PAGE_HEADERS)
+    return HTMLResponse(_asset("index.html"), headers=PAGE_HEADERS)
+
+
+async def asset(request: Request) -> Response:
+    """The page's script and style sheet (public: the same files the package ships)."""
+    name = request.path_params["name"]
+    if name not in ASSETS:
+        raise errors.route_not_found(request.method, request.url.path)
+    return Response(_asset(name), media_type=ASSETS[name], headers={"cache-control": "no-cache"})
+
+
+async def metrics(request: Request) -> Response:
+    """Request, token, cost, latency, miss, warning and stream metrics in the Prometheus text format."""
+    ctx = _guarded(request)
+    return Response(ctx.observer.metrics.exposition(), media_type=PROMETHEUS_TEXT)
