@@ -15,13 +15,12 @@ from pathlib import Path
 
 import openai
 import pytest
+from openai.types.chat import ChatCompletionFunctionToolParam, ChatCompletionMessageParam
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pydantic import SecretStr
 
 from mockserver.config import NoMatch, Settings
 from mockserver.server import MockServer
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
-Browser, Page, expect = sync_api.Browser, sync_api.Page, sync_api.expect
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -55,7 +54,7 @@ fixtures:
     match: {user: "a question nobody asks"}
     reply: {content: "unused"}
 """
-FORECAST_TOOL: dict[str, object] = {
+FORECAST_TOOL: ChatCompletionFunctionToolParam = {
     "type": "function",
     "function": {
         "name": "get_forecast",
@@ -70,7 +69,7 @@ def browser() -> Iterator[Browser]:
     """Debian's chromium, headless; ``make test`` installs it with apt where it is missing."""
     if not CHROMIUM.exists():
         pytest.skip(f"no chromium at {CHROMIUM} (and apt could not install it): run `make browser` as root")
-    with sync_api.sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
@@ -110,17 +109,24 @@ def _open(page: Page, mock: MockServer, namespace: str, query: str = "") -> None
 
 def _forecast_conversation(sdk: openai.OpenAI) -> str:
     """Two turns of a tool-calling agent; returns the reply text."""
-    messages: list[dict[str, object]] = [
+    messages: list[ChatCompletionMessageParam] = [
         {"role": "system", "content": "You are a terse weather assistant."},
         {"role": "user", "content": "What is the forecast for Lisbon?"},
     ]
-    first = sdk.chat.completions.create(model=GPT4O, messages=messages, tools=[FORECAST_TOOL])  # type: ignore[arg-type]
+    first = sdk.chat.completions.create(model=GPT4O, messages=messages, tools=[FORECAST_TOOL])
     calls = first.choices[0].message.tool_calls
     assert calls is not None
     call = calls[0]
-    messages.append(first.choices[0].message.model_dump(exclude_none=True))
+    assert call.type == "function"
+    name, arguments = call.function.name, call.function.arguments
+    messages.append(
+        {
+            "role": "assistant",
+            "tool_calls": [{"id": call.id, "type": "function", "function": {"name": name, "arguments": arguments}}],
+        }
+    )
     messages.append({"role": "tool", "tool_call_id": call.id, "content": json.dumps({"sky": "sunny", "high": 24})})
-    second = sdk.chat.completions.create(model=GPT4O, messages=messages, tools=[FORECAST_TOOL])  # type: ignore[arg-type]
+    second = sdk.chat.completions.create(model=GPT4O, messages=messages, tools=[FORECAST_TOOL])
     content = second.choices[0].message.content
     assert content is not None
     return content
@@ -218,7 +224,8 @@ def test_with_a_control_token_the_page_asks_for_it_and_then_passes_it_on(page: P
         with _sdk(guarded, "token") as sdk:
             sdk.chat.completions.create(model=GPT4O, messages=[{"role": "user", "content": "hello"}])
         answer = page.goto(f"{guarded.url}/__mock__/ui")
-        assert answer is not None and answer.status == 401
+        assert answer is not None
+        assert answer.status == 401
         page.fill("input[name=token]", "s3cret-control")
         page.click("button")
         expect(page.locator("#live")).to_contain_text("live")
