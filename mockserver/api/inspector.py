@@ -1,12 +1,16 @@
-"""The inspector page (``/__mock__/ui``, assets shipped in the package) and Prometheus ``/__mock__/metrics``."""
+"""The inspector page (``/__mock__/ui``, assets shipped in the package), where a fixture comes from (file and line),
+and Prometheus ``/__mock__/metrics``."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 from importlib import resources
+from pathlib import Path
 
+import yaml
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from mockserver import errors
 from mockserver.api.control import _guarded
@@ -67,3 +71,33 @@ async def metrics(request: Request) -> Response:
     """Request, token, cost, latency, miss, warning and stream metrics in the Prometheus text format."""
     ctx = _guarded(request)
     return Response(ctx.observer.metrics.exposition(), media_type=PROMETHEUS_TEXT)
+
+
+def fixture_line(source: str, index: int) -> int | None:
+    """1-based line where ``fixtures[index]`` starts in file ``source``; ``None`` when it cannot be read there."""
+    try:
+        root = yaml.compose(Path(source).read_text("utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    items = next((value for key, value in root.value if getattr(key, "value", None) == "fixtures"), None)
+    if isinstance(items, yaml.SequenceNode) and index < len(items.value):
+        line: int = items.value[index].start_mark.line + 1
+        return line
+    return None
+
+
+async def fixture_source(request: Request) -> JSONResponse:
+    """Where the fixture ``?name=`` that answers ``?namespace=`` comes from: its file and line (``runtime`` if added
+    through the API). The file is read only now, when someone asks."""
+    ctx = _guarded(request)
+    name, namespace = request.query_params.get("name", ""), request.query_params.get("namespace") or None
+    entries = ctx.store.entries(namespace)
+    position = next((i for i, entry in enumerate(entries) if entry.name == name), None)
+    if position is None:
+        raise errors.route_not_found("GET", f"/__mock__/fixtures/source?name={name}")
+    found = entries[position]
+    index = sum(1 for entry in entries[:position] if entry.source == found.source)  # a file's entries are contiguous
+    line = None if found.source == "runtime" else await asyncio.to_thread(fixture_line, found.source, index)
+    return JSONResponse({"name": name, "source": found.source, "line": line})

@@ -139,3 +139,17 @@ def test_fixtures_show_the_last_reload_error(app: TestClient, fixture_file: Path
     fixture_file.write_text(FIXTURES, "utf-8")
     assert app.post("/__mock__/reload").status_code == 200
     assert app.get("/__mock__/fixtures").json()["reload_error"] is None
+
+
+def test_a_fixture_names_its_file_and_line(app: TestClient, fixture_file: Path) -> None:
+    def source(name: str, **params: str) -> Any:
+        return app.get("/__mock__/fixtures/source", params={"name": name, **params})
+
+    assert source("unused").json() == {"name": "unused", "source": str(fixture_file), "line": 7}
+    assert source("hello").json()["line"] == 4
+    extra = {"name": "extra", "match": {"user": "x"}, "reply": {}}
+    added = app.post("/__mock__/fixtures", json=extra, params={"namespace": "a"})
+    assert added.status_code == 201
+    assert source("extra", namespace="a").json() == {"name": "extra", "source": "runtime", "line": None}
+    assert source("extra").status_code == 404  # another namespace's fixture
+    assert source("nope").status_code == 404

@@ -2,7 +2,8 @@
 it lists requests live, shows a request as a chat transcript with the fixture that answered or the near-miss report,
 and shows the usage ledger and the fixtures with their hit counts.
 
-Set ``MOCK_UPDATE_SCREENSHOT=1`` to copy the request view's screenshot over ``docs/img/inspector.png``.
+Every main view is saved as a screenshot under the test's tmp dir; with ``MOCK_UPDATE_SCREENSHOT=1`` they are also
+copied over the ones in ``docs/img/`` (the request view is ``docs/img/inspector.png``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "inspector.png"
+DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "img"
 GPT4O = "openai/chat-completion/models/gpt-4o"
 PAT = "inspector-test-pat"
 FIXTURES = """
@@ -107,6 +108,15 @@ def _open(page: Page, mock: MockServer, namespace: str, query: str = "") -> None
     page.select_option("select[name=namespace]", namespace)
 
 
+def _screenshot(page: Page, tmp_path: Path, name: str) -> None:
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=path, full_page=True)
+    assert path.stat().st_size > 0
+    if os.environ.get("MOCK_UPDATE_SCREENSHOT") == "1":
+        DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_IMAGES / path.name)
+
+
 def _forecast_conversation(sdk: openai.OpenAI) -> str:
     """Two turns of a tool-calling agent; returns the reply text."""
     messages: list[ChatCompletionMessageParam] = [
@@ -152,12 +162,9 @@ def test_the_page_lists_requests_and_shows_one_as_a_transcript_with_its_fixture(
     expect(transcript.locator(".msg.reply")).to_contain_text(reply)
     fixture = page.get_by_test_id("fixture")
     expect(fixture).to_contain_text("forecast-answer")
-    expect(fixture).to_contain_text("forecast.yaml")
+    expect(fixture).to_contain_text("forecast.yaml:10")  # the line the fixture starts on
     expect(page.locator("#detail .tools")).to_contain_text("Tomorrow's weather for a city")
-    page.screenshot(path=tmp_path / "requests.png", full_page=True)
-    if os.environ.get("MOCK_UPDATE_SCREENSHOT") == "1":
-        DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(tmp_path / "requests.png", DOCS_SCREENSHOT)
+    _screenshot(page, tmp_path, "inspector")
 
 
 def test_a_strict_miss_shows_its_near_miss_report(page: Page, mock: MockServer, tmp_path: Path) -> None:
@@ -177,7 +184,7 @@ def test_a_strict_miss_shows_its_near_miss_report(page: Page, mock: MockServer, 
     expect(report).to_contain_text("No fixture matched this request. Closest:")
     expect(report).to_contain_text("forecast-tool-call")
     expect(page.get_by_test_id("transcript").locator(".msg.user")).to_contain_text("what is the forecast?")
-    page.screenshot(path=tmp_path / "near-miss.png", full_page=True)
+    _screenshot(page, tmp_path, "inspector-near-miss")
 
 
 def test_a_new_request_appears_live_with_its_streamed_frames(page: Page, mock: MockServer, tmp_path: Path) -> None:
@@ -197,7 +204,29 @@ def test_a_new_request_appears_live_with_its_streamed_frames(page: Page, mock: M
     frames = page.locator("#detail table.frames tbody tr")
     expect(frames.first).to_be_visible()
     expect(page.locator("#detail table.frames")).to_contain_text("[DONE]")
-    page.screenshot(path=tmp_path / "stream.png", full_page=True)
+    _screenshot(page, tmp_path, "inspector-stream")
+
+
+def test_a_streamed_responses_request_reads_as_a_conversation(page: Page, mock: MockServer) -> None:
+    with _sdk(mock, "responses") as sdk:
+        stream = sdk.responses.create(
+            model=GPT4O,
+            instructions="Answer in one line.",
+            input=[{"role": "user", "content": "hello from the Responses API"}],
+            stream=True,
+        )
+        text = "".join(event.delta for event in stream if event.type == "response.output_text.delta")
+    assert text
+    _open(page, mock, "responses")
+    row = page.locator("#request-list li.request")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("responses")
+    row.click()
+    transcript = page.get_by_test_id("transcript")
+    expect(transcript.locator(".msg.system")).to_contain_text("Answer in one line.")
+    expect(transcript.locator(".msg.user")).to_contain_text("hello from the Responses API")
+    expect(transcript.locator(".msg.reply")).to_contain_text(text)
+    expect(page.locator("#detail table.frames")).to_contain_text("response.completed")
 
 
 def test_usage_and_fixture_views(page: Page, mock: MockServer, tmp_path: Path) -> None:
@@ -208,14 +237,14 @@ def test_usage_and_fixture_views(page: Page, mock: MockServer, tmp_path: Path) -
     expect(page.locator("#usage-table tbody")).to_contain_text("views")
     expect(page.locator("#usage-table tbody")).to_contain_text(GPT4O)
     expect(page.locator("#usage-totals")).to_contain_text("requests")
-    page.screenshot(path=tmp_path / "usage.png", full_page=True)
+    _screenshot(page, tmp_path, "inspector-usage")
     page.click("button[data-view=fixtures]")
     never = page.locator("#fixture-table tr.never")
     expect(never.filter(has_text="never-used")).to_have_count(1)
     greeting = page.locator("#fixture-table tr", has_text="greeting")
     expect(greeting).not_to_have_class("never")
     expect(greeting.locator(".hits")).not_to_have_text("never")
-    page.screenshot(path=tmp_path / "fixtures.png", full_page=True)
+    _screenshot(page, tmp_path, "inspector-fixtures")
 
 
 def test_with_a_control_token_the_page_asks_for_it_and_then_passes_it_on(page: Page) -> None:

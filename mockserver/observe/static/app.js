@@ -13,7 +13,6 @@ const state = {
   listKey: "",
   optionsKey: "",
   detailKey: "",
-  fixtureCache: new Map(), // namespace -> {at, byName}
 };
 
 // ---------- small helpers ----------
@@ -395,26 +394,21 @@ function section(title, ...children) {
   return el("section", { class: "card" }, el("h3", { text: title }), ...children);
 }
 
-async function fixtureIndex(namespace) {
-  const key = namespace ?? NONE;
-  const cached = state.fixtureCache.get(key);
-  if (cached && Date.now() - cached.at < 5000) return cached.byName;
-  const query = namespace ? `?namespace=${encodeURIComponent(namespace)}` : "";
-  const data = await api(`/__mock__/fixtures${query}`);
-  const byName = new Map(data.fixtures.map((f) => [f.name, f]));
-  state.fixtureCache.set(key, { at: Date.now(), byName });
-  return byName;
+async function fixtureSource(entry) {
+  const query = new URLSearchParams({ name: entry.fixture });
+  if (entry.namespace) query.set("namespace", entry.namespace);
+  try {
+    const found = await api(`/__mock__/fixtures/source?${query}`);
+    return found.line ? `${found.source}:${found.line}` : found.source;
+  } catch {
+    return "a recording, or a fixture no longer loaded";
+  }
 }
 
 function outcome(entry) {
   if (entry.fixture) {
     const source = el("span", { class: "source", text: "…" });
-    fixtureIndex(entry.namespace)
-      .then((byName) => {
-        const found = byName.get(entry.fixture);
-        source.textContent = found ? found.source : "a recording (not a loaded fixture)";
-      })
-      .catch(() => (source.textContent = "unknown"));
+    fixtureSource(entry).then((where) => (source.textContent = where));
     return section(
       "Answered by",
       el("p", { class: "answered", "data-testid": "fixture" }, el("span", { class: "fixture big", text: entry.fixture }), " from ", source),
