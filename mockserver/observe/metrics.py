@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from mockserver.journal import JournalEntry
@@ -65,27 +67,36 @@ class Metrics:
             f"{PREFIX}_warnings", "Warnings journaled with requests, by endpoint.", ["endpoint"], registry=registry
         )
         self.streams = Gauge(f"{PREFIX}_streams_in_flight", "Streamed replies being written now.", registry=registry)
+        self._children: dict[tuple[object, ...], Any] = {}
+
+    def _child(self, metric: Counter | Histogram, *labels: str) -> Any:
+        """The labelled series, looked up once: ``labels()`` costs more than the increment itself, on every request."""
+        key = (id(metric), *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
 
     def record(self, entry: JournalEntry) -> None:
         """Count one journaled request."""
         endpoint = entry.endpoint
-        self.requests.labels(endpoint, str(entry.status), fixture_label(entry)).inc()
-        self.latency.labels(endpoint).observe(entry.latency_ms / 1000)
+        self._child(self.requests, endpoint, str(entry.status), fixture_label(entry)).inc()
+        self._child(self.latency, endpoint).observe(entry.latency_ms / 1000)
         if entry.model is not None:
             prompt, completion = _tokens(entry.usage)
             if prompt:
-                self.tokens.labels(entry.model, "in").inc(prompt)
+                self._child(self.tokens, entry.model, "in").inc(prompt)
             if completion:
-                self.tokens.labels(entry.model, "out").inc(completion)
+                self._child(self.tokens, entry.model, "out").inc(completion)
             if entry.cost_usd:
-                self.cost.labels(entry.model).inc(entry.cost_usd)
+                self._child(self.cost, entry.model).inc(entry.cost_usd)
         if entry.generated:
-            self.misses.labels(endpoint, "generated").inc()
+            self._child(self.misses, endpoint, "generated").inc()
         elif entry.near_miss is not None:
-            self.misses.labels(endpoint, "strict").inc()
+            self._child(self.misses, endpoint, "strict").inc()
         warnings = getattr(entry, "warnings", None)  # journaled by the fixture engine where it has them
         if warnings:
-            self.warnings.labels(endpoint).inc(len(warnings))
+            self._child(self.warnings, endpoint).inc(len(warnings))
 
     def exposition(self) -> bytes:
         """The registry in the Prometheus text format."""
