@@ -87,6 +87,7 @@ def routes(prefix: str) -> list[Route]:
         Route("/__mock__/fixtures", control.delete_fixtures, methods=["DELETE"]),
         Route("/__mock__/usage", control.usage, methods=["GET"]),
         Route("/__mock__/reload", control.reload, methods=["POST"]),
+        Route("/__mock__/journal/tail", inspector.journal_tail, methods=["GET"]),
         Route("/__mock__/fixtures/source", inspector.fixture_source, methods=["GET"]),
         Route("/__mock__/metrics", inspector.metrics, methods=["GET"]),
         Route("/__mock__/ui", inspector.page, methods=["GET"]),

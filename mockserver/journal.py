@@ -38,6 +38,7 @@ class JournalEntry:
     response: JSON | None = None  # the reply body as sent (decoded from ``body`` when read); streams keep frames
     frames: list[JSON] = field(default_factory=list)  # a stream's pieces: {"ms": since the request, "data": text}
     frames_dropped: int = 0  # pieces past the observer's limit, counted only
+    streaming: bool = False  # the stream is being written now (frames still to come)
     error: str | None = None  # an error answer's message
     body: bytes | None = field(default=None, repr=False, compare=False)  # raw reply, decoded only if someone reads
     miss: Callable[[], str] | None = field(default=None, repr=False, compare=False)  # builds the near-miss report
@@ -82,6 +83,12 @@ class Journal:
             self._seq += 1
             entry.seq = self._seq
             self._entries.append(entry)
+
+    @property
+    def last_seq(self) -> int:
+        """The number of the newest entry ever added (clearing entries does not reuse their numbers)."""
+        with self._lock:
+            return self._seq
 
     def entries(self, namespace: str | None = None, **equal: Any) -> list[JournalEntry]:
         """Entries of ``namespace`` (all when ``None``) whose fields equal ``equal``."""

@@ -1,5 +1,5 @@
-"""The inspector page (``/__mock__/ui``, assets shipped in the package), where a fixture comes from (file and line),
-and Prometheus ``/__mock__/metrics``."""
+"""The inspector page (``/__mock__/ui``, assets shipped in the package), what it polls (the journal's tail, where a
+fixture comes from), and Prometheus ``/__mock__/metrics``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from mockserver import errors
 from mockserver.api.control import _guarded
 from mockserver.wire.headers import CONTROL_TOKEN_HEADER
 
+TAIL_LIMIT = 500
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 ASSETS = {"app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8"}
 # The page is static and holds no data; every number on it comes from the guarded control API, and only its own
@@ -71,6 +72,28 @@ async def metrics(request: Request) -> Response:
     """Request, token, cost, latency, miss, warning and stream metrics in the Prometheus text format."""
     ctx = _guarded(request)
     return Response(ctx.observer.metrics.exposition(), media_type=PROMETHEUS_TEXT)
+
+
+def _count(request: Request, name: str, default: int) -> int:
+    text = request.query_params.get(name, "")
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit() and len(text) < 19):
+        raise errors.invalid_field(name, "expected a non-negative integer.")
+    return int(text)
+
+
+async def journal_tail(request: Request) -> JSONResponse:
+    """Entries after ``?after=`` (a ``seq``; the newest ``?limit=`` of them), plus any whose stream is still being
+    written: the page polls this, so it moves only what changed and keeps what it saw after a test ends.
+    ``last_seq`` lower than the page's ``after`` means the server restarted."""
+    ctx = _guarded(request)
+    after, limit = _count(request, "after", 0), min(_count(request, "limit", TAIL_LIMIT), TAIL_LIMIT)
+    entries = ctx.journal.entries()
+    fresh = [e for e in entries if e.seq > after][-limit:] if limit else []
+    ongoing = [e for e in entries if e.streaming and e.seq <= after]
+    body = {"last_seq": ctx.journal.last_seq, "entries": [e.to_json() for e in ongoing + fresh]}
+    return JSONResponse(body)
 
 
 def fixture_line(source: str, index: int) -> int | None:

@@ -39,6 +39,7 @@ class Observer:
 
     async def _watch(self, pieces: AsyncIterator[bytes], entry: JournalEntry, started: float) -> AsyncIterator[bytes]:
         self.metrics.streams.inc()
+        entry.streaming = True
         try:
             async for piece in pieces:
                 if len(entry.frames) < FRAME_LIMIT:
@@ -48,6 +49,7 @@ class Observer:
                     entry.frames_dropped += 1
                 yield piece
         finally:
+            entry.streaming = False
             self.metrics.streams.dec()
             close = getattr(pieces, "aclose", None)
             if close is not None:  # a client that hung up must still end the writer now, not at garbage collection
@@ -70,8 +72,7 @@ class Observer:
                     counts[name] = counts.get(name, 0) + count
         return counts
 
-    def forget(self, namespace: str | None = None) -> None:
-        """Reset hit counts of ``namespace`` (all when ``None``); metrics keep counting, as Prometheus expects."""
+    def forget(self) -> None:
+        """Reset hit counts; metrics keep counting, as Prometheus expects."""
         with self._lock:
-            for key in [k for k in self._hits if namespace is None or k[0] == namespace]:
-                del self._hits[key]
+            self._hits.clear()

@@ -115,7 +115,7 @@ def _streamed(text: str) -> dict[str, Any]:
     return {"model": GPT4O, "messages": [{"role": "user", "content": text}], "stream": True}
 
 
-def test_fixtures_list_their_hits_per_namespace_and_reset_forgets_them(app: TestClient) -> None:
+def test_fixtures_list_their_hits_per_namespace_and_a_full_reset_forgets_them(app: TestClient) -> None:
     chat(app, "hello")
     chat(app, "hello", namespace="a")
     chat(app, "hello", namespace="a")
@@ -125,8 +125,10 @@ def test_fixtures_list_their_hits_per_namespace_and_reset_forgets_them(app: Test
 
     assert hits() == {"hello": 3, "unused": 0}
     assert hits(namespace="a") == {"hello": 2, "unused": 0}
-    app.post("/__mock__/reset", params={"namespace": "a"})
-    assert hits() == {"hello": 1, "unused": 0}
+    app.post("/__mock__/reset", params={"namespace": "a"})  # what ending a pytest test does: the run's hits stay
+    assert hits() == {"hello": 3, "unused": 0}
+    app.post("/__mock__/reset")
+    assert hits() == {"hello": 0, "unused": 0}
 
 
 def test_fixtures_show_the_last_reload_error(app: TestClient, fixture_file: Path) -> None:
@@ -153,3 +155,19 @@ def test_a_fixture_names_its_file_and_line(app: TestClient, fixture_file: Path) 
     assert source("extra", namespace="a").json() == {"name": "extra", "source": "runtime", "line": None}
     assert source("extra").status_code == 404  # another namespace's fixture
     assert source("nope").status_code == 404
+
+
+def test_the_journal_tail_sends_what_is_new_and_streams_still_being_written(app: TestClient) -> None:
+    chat(app, "hello")
+    chat(app, "hello")
+    tail = app.get("/__mock__/journal/tail", params={"after": 1}).json()
+    assert tail["last_seq"] == 2
+    assert [e["seq"] for e in tail["entries"]] == [2]
+    assert app.get("/__mock__/journal/tail", params={"after": 2}).json()["entries"] == []
+    assert [e["seq"] for e in app.get("/__mock__/journal/tail", params={"limit": 1}).json()["entries"]] == [2]
+    app.post("/__mock__/reset")
+    assert app.get("/__mock__/journal/tail").json() == {"last_seq": 2, "entries": []}  # numbers are not reused
+    for bad in ("-1", "x", "9" * 40):
+        refused = app.get("/__mock__/journal/tail", params={"after": bad})
+        assert refused.status_code == 400
+        assert "after" in refused.text

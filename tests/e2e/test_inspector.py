@@ -88,10 +88,10 @@ def mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockServer]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    """A fresh page; every auto-wait gives up after five seconds."""
+    """A fresh page; an auto-wait gives up after 15 s (it returns as soon as the page shows what is expected)."""
     context = browser.new_context(viewport={"width": 1400, "height": 950})
     opened = context.new_page()
-    opened.set_default_timeout(5000)
+    opened.set_default_timeout(15_000)
     yield opened
     context.close()
 
@@ -205,6 +205,21 @@ def test_a_new_request_appears_live_with_its_streamed_frames(page: Page, mock: M
     expect(frames.first).to_be_visible()
     expect(page.locator("#detail table.frames")).to_contain_text("[DONE]")
     _screenshot(page, tmp_path, "inspector-stream")
+
+
+def test_the_page_keeps_what_it_saw_after_a_tests_namespace_is_released(page: Page, mock: MockServer) -> None:
+    with _sdk(mock, "ended") as sdk:
+        sdk.chat.completions.create(model=GPT4O, messages=[{"role": "user", "content": "hello, first test"}])
+        _open(page, mock, "ended")
+        rows = page.locator("#request-list li.request")
+        expect(rows).to_have_count(1)
+        mock.context.release_namespace("ended")  # what the pytest plugin does when a test ends
+        assert mock.context.journal.entries("ended") == []
+        sdk.chat.completions.create(model=GPT4O, messages=[{"role": "user", "content": "hello, next test"}])
+    expect(rows).to_have_count(2)
+    expect(rows.nth(1)).to_contain_text("greeting")
+    page.click("#clear")
+    expect(page.locator("#request-list li.request")).to_have_count(0)
 
 
 def test_a_streamed_responses_request_reads_as_a_conversation(page: Page, mock: MockServer) -> None:

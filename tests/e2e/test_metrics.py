@@ -117,8 +117,13 @@ def test_a_stream_is_in_flight_until_its_last_byte(mock: MockServer) -> None:
             assert next(iter(paced)).choices
             # Ten seconds of paced stream are still to come: the scrape happens while it is being written.
             assert value(scrape(mock), "streams_in_flight") == 1
+            # The inspector's poll sends a stream still being written again, however old its entry.
+            last = mock.context.journal.last_seq
+            tail = httpx.get(f"{mock.url}/__mock__/journal/tail", params={"after": last}).json()
+            assert [(e["seq"], e["streaming"]) for e in tail["entries"]] == [(last, True)]
     # Hanging up ends the stream on the server too (the loop notices the closed connection soon after).
     assert _settles_at_zero(mock)
+    assert not mock.context.journal.entries()[-1].streaming
 
 
 def _settles_at_zero(mock: MockServer, deadline: float = 5.0) -> bool:

@@ -2,12 +2,13 @@
 "use strict";
 
 const POLL_MS = 1000;
-const JOURNAL_LIMIT = 500;
+const KEEP = 2000; // requests the page remembers, also after a test's namespace has left the journal
 const NONE = "\u0000none";
 const TOKEN = new URLSearchParams(location.search).get("token");
 
 const state = {
   entries: [],
+  after: 0,
   selected: null,
   view: "requests",
   listKey: "",
@@ -463,7 +464,7 @@ function frames(entry) {
   const more = list.length > 400 || entry.frames_dropped ? el("p", { class: "muted", text: `${list.length - Math.min(400, list.length) + entry.frames_dropped} more frame(s) not shown.` }) : null;
   return section(
     "Streamed frames",
-    el("p", { class: "muted", text: `${list.length + entry.frames_dropped} frame(s); first byte at ${first.toFixed(1)} ms, last at ${last.toFixed(1)} ms after the request.` }),
+    el("p", { class: "muted", text: `${list.length + entry.frames_dropped} frame(s); first byte at ${first.toFixed(1)} ms, last at ${last.toFixed(1)} ms after the request.${entry.streaming ? " Still streaming…" : ""}` }),
     el("table", { class: "table frames" }, el("thead", {}, el("tr", {}, el("th", { class: "num", text: "ms" }), el("th", { class: "num", text: "gap" }), el("th", { text: "frame" }))), el("tbody", {}, ...rows)),
     more,
   );
@@ -496,11 +497,11 @@ function raw(entry) {
 function renderDetail() {
   const detail = document.getElementById("detail");
   const entry = state.entries.find((e) => e.seq === state.selected);
-  const key = entry ? JSON.stringify([entry.seq, entry.status, entry.frames.length, Boolean(entry.response)]) : String(state.selected);
+  const key = entry ? JSON.stringify([entry.seq, entry.status, entry.frames.length, entry.streaming]) : String(state.selected);
   if (key === state.detailKey) return;
   state.detailKey = key;
   if (!entry) {
-    const text = state.selected === null ? "Pick a request to see its conversation, what answered it, and what it cost." : "This request has left the journal.";
+    const text = "Pick a request to see its conversation, what answered it, and what it cost.";
     detail.replaceChildren(el("p", { class: "empty", text }));
     return;
   }
@@ -580,10 +581,32 @@ function show(view) {
   tick();
 }
 
+function merge(entries) {
+  if (!entries.length) return;
+  const bySeq = new Map(state.entries.map((e) => [e.seq, e]));
+  for (const entry of entries) {
+    bySeq.set(entry.seq, entry); // a stream still being written comes again, with more frames
+    state.after = Math.max(state.after, entry.seq);
+  }
+  state.entries = [...bySeq.values()].sort((a, b) => a.seq - b.seq).slice(-KEEP);
+}
+
+function forgetSeen() {
+  Object.assign(state, { entries: [], selected: null, listKey: "", detailKey: "" });
+  refreshFilterOptions();
+  renderList();
+  renderDetail();
+}
+
 async function tick() {
   try {
-    const journal = await api(`/__mock__/journal?limit=${JOURNAL_LIMIT}`);
-    state.entries = journal.entries;
+    const tail = await api(`/__mock__/journal/tail?after=${state.after}`);
+    if (tail.last_seq < state.after) {
+      // A new server on the same address: what the page remembers belongs to the old one.
+      Object.assign(state, { entries: [], after: 0, selected: null, listKey: "", detailKey: "" });
+      return tick();
+    }
+    merge(tail.entries);
     refreshFilterOptions();
     renderList();
     renderDetail();
@@ -598,6 +621,7 @@ async function tick() {
 document.addEventListener("DOMContentLoaded", () => {
   for (const button of document.querySelectorAll(".tabs button")) button.addEventListener("click", () => show(button.dataset.view));
   document.getElementById("filters").addEventListener("change", () => renderList());
+  document.getElementById("clear").addEventListener("click", forgetSeen);
   const loop = async () => {
     await tick();
     setTimeout(loop, POLL_MS); // one poll at a time, however slow the mock is to answer
