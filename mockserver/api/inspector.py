@@ -18,7 +18,8 @@ from mockserver.wire.headers import CONTROL_TOKEN_HEADER
 
 TAIL_LIMIT = 500
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
-ASSETS = {"app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8"}
+JS = "text/javascript; charset=utf-8"
+ASSETS = {"app.js": JS, "transcript.js": JS, "util.js": JS, "views.js": JS, "style.css": "text/css; charset=utf-8"}
 # The page is static and holds no data; every number on it comes from the guarded control API, and only its own
 # scripts run (no CDN, nothing inline).
 PAGE_HEADERS = {
@@ -61,7 +62,7 @@ async def page(request: Request) -> Response:
 
 
 async def asset(request: Request) -> Response:
-    """The page's script and style sheet (public: the same files the package ships)."""
+    """The page's scripts and style sheet (public: the same files the package ships)."""
     name = request.path_params["name"]
     if name not in ASSETS:
         raise errors.route_not_found(request.method, request.url.path)

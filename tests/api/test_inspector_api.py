@@ -59,13 +59,15 @@ def test_the_page_and_its_assets_ship_in_the_package(app: TestClient) -> None:
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert "script-src" not in page.headers["content-security-policy"]  # default-src 'self': no CDN, no inline code
-    assert '<script src="/__mock__/ui/app.js"' in page.text
+    assert '<script type="module" src="/__mock__/ui/app.js"' in page.text
     script, style = app.get("/__mock__/ui/app.js"), app.get("/__mock__/ui/style.css")
     assert script.status_code == style.status_code == 200
     assert script.headers["content-type"].startswith("text/javascript")
-    assert "/__mock__/journal" in script.text
+    assert 'from "./transcript.js"' in script.text
+    for module in ("transcript.js", "util.js", "views.js"):
+        assert app.get(f"/__mock__/ui/{module}").headers["content-type"].startswith("text/javascript")
     assert style.headers["content-type"].startswith("text/css")
-    for other in ("index.html", "__init__.py", "metrics.py", "index.js"):  # only the page's own two assets
+    for other in ("index.html", "__init__.py", "metrics.py", "index.js"):  # only the page's own assets
         assert app.get(f"/__mock__/ui/{other}").status_code == 404
 
 

@@ -88,12 +88,16 @@ def mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockServer]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    """A fresh page; an auto-wait gives up after 15 s (it returns as soon as the page shows what is expected)."""
+    """A fresh page whose scripts must not throw; an auto-wait gives up after 15 s (it returns as soon as the page
+    shows what is expected)."""
     context = browser.new_context(viewport={"width": 1400, "height": 950})
     opened = context.new_page()
     opened.set_default_timeout(15_000)
+    script_errors: list[str] = []
+    opened.on("pageerror", lambda error: script_errors.append(str(error)))
     yield opened
     context.close()
+    assert script_errors == [], "the page's scripts failed"
 
 
 def _sdk(mock: MockServer, namespace: str) -> openai.OpenAI:
