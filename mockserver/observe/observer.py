@@ -11,7 +11,7 @@ from mockserver.journal import JournalEntry
 from mockserver.observe.metrics import Metrics
 
 BODY_LIMIT = 256 * 1024  # larger replies (big embedding batches) are journaled truncated
-FRAME_LIMIT = 2000  # frames kept per stream; later ones are counted, not kept
+FRAME_LIMIT = 500  # frames kept per stream (the journal holds up to a thousand entries); later ones are counted
 
 
 class Reply(Protocol):
