@@ -29,21 +29,22 @@ class Observer:
         self._hits: dict[tuple[str | None, str], int] = {}
         self._lock = threading.Lock()
 
-    def answered(self, entry: JournalEntry, reply: Reply, started: float) -> None:
-        """Keep ``reply`` in ``entry``: the body now, a stream's frames as they are written (``started``:
-        ``time.perf_counter()`` when the request arrived, so frame times are since the request)."""
+    def answered(self, entry: JournalEntry, reply: Reply) -> None:
+        """Keep ``reply`` in ``entry``: the body now, a stream's frames as they are written."""
         if reply.stream is None:
             entry.body = reply.body[:BODY_LIMIT]
             return
-        reply.stream = self._watch(reply.stream, entry, started)
+        reply.stream = self._watch(reply.stream, entry, time.perf_counter())
 
-    async def _watch(self, pieces: AsyncIterator[bytes], entry: JournalEntry, started: float) -> AsyncIterator[bytes]:
+    async def _watch(self, pieces: AsyncIterator[bytes], entry: JournalEntry, ready: float) -> AsyncIterator[bytes]:
+        # Frame times count from the request: the answer was ready ``latency_ms`` after it (journaled by then, as the
+        # stream is written only after the pipeline returns), and ``ready`` is that moment on this clock.
         self.metrics.streams.inc()
         entry.streaming = True
         try:
             async for piece in pieces:
                 if len(entry.frames) < FRAME_LIMIT:
-                    ms = round((time.perf_counter() - started) * 1000, 3)
+                    ms = round(entry.latency_ms + (time.perf_counter() - ready) * 1000, 3)
                     entry.frames.append({"ms": ms, "data": piece.decode("utf-8", "replace")})
                 else:
                     entry.frames_dropped += 1

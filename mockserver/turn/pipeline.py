@@ -59,8 +59,6 @@ async def journaled(
     try:
         result = await work(entry)
         entry.status = result.status if isinstance(result, Answer) else 200
-        if isinstance(result, Answer):
-            ctx.observer.answered(entry, result, started)  # keeps the reply (a stream's frames) for the inspector
         return result
     except errors.ApiError as error:
         entry.status, entry.error = error.status, error.message
@@ -160,6 +158,7 @@ async def _turn(ctx: AppContext, incoming: Incoming, surface: Surface[Any], entr
     answer = product.answer
     answer.headers[FIXTURE_HEADER] = header_safe(fixture)
     answer.headers[USAGE_METHOD_HEADER] = f"{counter.method}; {'exact' if counter.exact else 'approximate'}"
+    ctx.observer.answered(entry, answer)  # keeps the reply (a stream's frames, timed) for the inspector
     return answer
 
 

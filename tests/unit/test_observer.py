@@ -4,7 +4,6 @@ flight, closes the writer when the client stops reading, and keeps hit counts un
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -24,10 +23,10 @@ def _in_flight(observer: Observer) -> float | None:
 
 def test_a_whole_body_is_kept_up_to_the_limit_and_decoded_when_read() -> None:
     entry = JournalEntry()
-    Observer().answered(entry, FakeReply(body=b'{"id":"x"}'), time.perf_counter())
+    Observer().answered(entry, FakeReply(body=b'{"id":"x"}'))
     assert entry.to_json()["response"] == {"id": "x"}
     big = JournalEntry()
-    Observer().answered(big, FakeReply(body=b'{"data":"' + b"a" * BODY_LIMIT + b'"}'), time.perf_counter())
+    Observer().answered(big, FakeReply(body=b'{"data":"' + b"a" * BODY_LIMIT + b'"}'))
     assert big.body is not None
     assert len(big.body) == BODY_LIMIT
     assert big.to_json()["response"]["text"].startswith('{"data":"aaa')  # cut short: kept as text
@@ -40,7 +39,7 @@ def test_a_stream_keeps_its_frames_in_order_and_counts_those_past_the_limit() ->
 
     observer, entry = Observer(), JournalEntry()
     reply = FakeReply(stream=pieces())
-    observer.answered(entry, reply, time.perf_counter())
+    observer.answered(entry, reply)
     assert reply.stream is not None
 
     async def read_all(stream: AsyncIterator[bytes]) -> list[bytes]:
@@ -73,7 +72,7 @@ def test_a_client_that_stops_reading_ends_the_writer_and_the_gauge() -> None:
 
     observer = Observer()
     reply = FakeReply(stream=pieces())
-    observer.answered(JournalEntry(), reply, time.perf_counter())
+    observer.answered(JournalEntry(), reply)
 
     async def read_one_then_hang_up(stream: AsyncIterator[bytes]) -> None:
         iterator = aiter(stream)
