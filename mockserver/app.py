@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockserver import errors
-from mockserver.api import control
+from mockserver.api import control, inspector
 from mockserver.api.files import image_file
 from mockserver.api.models import get_model, list_models
 from mockserver.api.turns import chat_completions, embeddings, images_generations, responses
@@ -87,6 +87,11 @@ def routes(prefix: str) -> list[Route]:
         Route("/__mock__/fixtures", control.delete_fixtures, methods=["DELETE"]),
         Route("/__mock__/usage", control.usage, methods=["GET"]),
         Route("/__mock__/reload", control.reload, methods=["POST"]),
+        Route("/__mock__/journal/tail", inspector.journal_tail, methods=["GET"]),
+        Route("/__mock__/fixtures/source", inspector.fixture_source, methods=["GET"]),
+        Route("/__mock__/metrics", inspector.metrics, methods=["GET"]),
+        Route("/__mock__/ui", inspector.page, methods=["GET"]),
+        Route("/__mock__/ui/{name}", inspector.asset, methods=["GET"]),
         Route(f"{IMAGE_PATH}/{{name}}", image_file, methods=["GET"]),
     ]
 

@@ -16,6 +16,7 @@ from mockserver.config import NoMatch, Settings
 from mockserver.fixtures.reload import Reloader
 from mockserver.fixtures.store import FixtureStore
 from mockserver.journal import Journal
+from mockserver.observe.observer import Observer
 from mockserver.record.recorder import Recorder
 from mockserver.record.upstream import UpstreamClient
 from mockserver.wire.headers import NAMESPACE_HEADER
@@ -44,6 +45,7 @@ class AppContext:
     loop: asyncio.AbstractEventLoop | None = None  # the serving loop, set at start-up (tests inspect its tasks)
     recorder: Recorder | None = None  # records and replays a recording file (record/replay settings)
     upstream: UpstreamClient = field(default_factory=UpstreamClient)  # opened on first forward, closed by the lifespan
+    observer: Observer = field(default_factory=Observer)  # metrics, fixture hit counts and kept replies
 
     def throttle(self, caller: Caller) -> None:
         """Raise Clarifai's billing or throttling error when ``caller`` may not call now."""
@@ -92,6 +94,7 @@ class AppContext:
         self.ledger.clear(namespace)
         if namespace is None:
             self.limiter.reset()
+            self.observer.forget()  # hit counts outlive a test's namespace: the inspector shows them for the run
 
 
 def context(request: Request) -> AppContext:

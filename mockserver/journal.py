@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import deque
@@ -34,6 +35,12 @@ class JournalEntry:
     latency_ms: float = 0.0
     retry_count: int = 0
     request: JSON | None = None
+    response: JSON | None = None  # the reply body as sent (decoded from ``body`` when read); streams keep frames
+    frames: list[JSON] = field(default_factory=list)  # a stream's pieces: {"ms": since the request, "data": text}
+    frames_dropped: int = 0  # pieces past the observer's limit, counted only
+    streaming: bool = False  # the stream is being written now (frames still to come)
+    error: str | None = None  # an error answer's message
+    body: bytes | None = field(default=None, repr=False, compare=False)  # raw reply, decoded only if someone reads
     miss: Callable[[], str] | None = field(default=None, repr=False, compare=False)  # builds the near-miss report
 
     def report(self) -> str | None:
@@ -45,7 +52,21 @@ class JournalEntry:
     def to_json(self) -> JSON:
         """The entry as sent by ``GET /__mock__/journal``."""
         self.report()
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "miss"}
+        if self.response is None and self.body is not None:
+            self.response = _decoded(self.body)
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _UNSENT}
+
+
+_UNSENT = ("miss", "body")
+
+
+def _decoded(body: bytes) -> JSON:
+    """A reply body as JSON; one that is not a JSON object (or was cut short) is kept as text."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return {"text": body.decode("utf-8", "replace")}
+    return value if isinstance(value, dict) else {"value": value}
 
 
 class Journal:
@@ -62,6 +83,12 @@ class Journal:
             self._seq += 1
             entry.seq = self._seq
             self._entries.append(entry)
+
+    @property
+    def last_seq(self) -> int:
+        """The number of the newest entry ever added (clearing entries does not reuse their numbers)."""
+        with self._lock:
+            return self._seq
 
     def entries(self, namespace: str | None = None, **equal: Any) -> list[JournalEntry]:
         """Entries of ``namespace`` (all when ``None``) whose fields equal ``equal``."""

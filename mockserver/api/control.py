@@ -62,11 +62,15 @@ async def reset(request: Request) -> JSONResponse:
 
 
 async def list_fixtures(request: Request) -> JSONResponse:
-    """Every fixture in resolution order for ``?namespace=``."""
-    entries = _guarded(request).store.entries(_namespace(request))
-    return JSONResponse(
-        {"fixtures": [{"name": e.name, "source": e.source, **fixture_to_data(e.fixture)} for e in entries]}
-    )
+    """Every fixture in resolution order for ``?namespace=``, with its hits, and the last reload error."""
+    ctx, namespace = _guarded(request), _namespace(request)
+    hits = ctx.observer.hits(namespace)
+    listed = [
+        {"name": e.name, "source": e.source, "hits": hits.get(e.name, 0), **fixture_to_data(e.fixture)}
+        for e in ctx.store.entries(namespace)
+    ]
+    reload_error = ctx.reloader.last_error if ctx.reloader is not None else None
+    return JSONResponse({"fixtures": listed, "reload_error": reload_error})
 
 
 def _parse_fixtures(data: dict[str, Any]) -> list[Fixture]:

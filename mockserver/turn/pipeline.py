@@ -71,11 +71,12 @@ async def journaled(
         entry.status = result.status_code
         return result
     except errors.ApiError as error:
-        entry.status = error.status
+        entry.status, entry.error = error.status, error.message
         raise
     finally:
         entry.latency_ms = round((time.perf_counter() - started) * 1000, 3)
         ctx.journal.add(entry)
+        ctx.observer.journaled(entry)  # metrics and hit counts, from this one place
 
 
 def authorise(ctx: AppContext, incoming: Incoming, entry: JournalEntry) -> Caller:
@@ -169,6 +170,7 @@ async def _turn(
     answer = product.answer
     answer.headers[FIXTURE_HEADER] = header_safe(fixture)
     answer.headers[USAGE_METHOD_HEADER] = f"{counter.method}; {'exact' if counter.exact else 'approximate'}"
+    ctx.observer.answered(entry, answer)  # keeps the reply (a stream's frames, timed) for the inspector
     return answer
 
 

@@ -86,6 +86,7 @@ def test_list_shows_file_fixtures_in_load_order(api: TestClient) -> None:
     assert listed[0] == {
         "name": "greeting",
         "source": str(DATA / "warnings.yaml"),
+        "hits": 0,
         "match": {"user": {"contains": "hello"}},
         "reply": {"content": "Hi!"},
     }
@@ -99,6 +100,7 @@ def test_post_one_fixture_answers_before_file_fixtures(api: TestClient) -> None:
     assert listed[0] == {
         "name": "live",
         "source": "runtime",
+        "hits": 0,
         "match": {"user": {"contains": "hello"}},
         "reply": {"content": "Added at run time."},
     }

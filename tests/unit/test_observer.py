@@ -1,0 +1,96 @@
+"""The observer the pipeline calls: it keeps a reply's body or a stream's timed frames (bounded), counts streams in
+flight, closes the writer when the client stops reading, and keeps hit counts until a full reset."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from mockserver.journal import JournalEntry
+from mockserver.observe.observer import BODY_LIMIT, FRAME_LIMIT, Observer
+
+
+@dataclass
+class FakeReply:
+    body: bytes = b""
+    stream: AsyncIterator[bytes] | None = None
+
+
+def _in_flight(observer: Observer) -> float | None:
+    return observer.metrics.registry.get_sample_value("clarifai_mock_streams_in_flight")
+
+
+def test_a_whole_body_is_kept_up_to_the_limit_and_decoded_when_read() -> None:
+    entry = JournalEntry()
+    Observer().answered(entry, FakeReply(body=b'{"id":"x"}'))
+    assert entry.to_json()["response"] == {"id": "x"}
+    big = JournalEntry()
+    Observer().answered(big, FakeReply(body=b'{"data":"' + b"a" * BODY_LIMIT + b'"}'))
+    assert big.body is not None
+    assert len(big.body) == BODY_LIMIT
+    assert big.to_json()["response"]["text"].startswith('{"data":"aaa')  # cut short: kept as text
+
+
+def test_a_stream_keeps_its_frames_in_order_and_counts_those_past_the_limit() -> None:
+    async def pieces() -> AsyncIterator[bytes]:
+        for index in range(FRAME_LIMIT + 7):
+            yield f"data: {index}\n\n".encode()
+
+    observer, entry = Observer(), JournalEntry()
+    reply = FakeReply(stream=pieces())
+    observer.answered(entry, reply)
+    assert reply.stream is not None
+
+    async def read_all(stream: AsyncIterator[bytes]) -> list[bytes]:
+        seen = []
+        async for piece in stream:
+            assert entry.streaming
+            assert _in_flight(observer) == 1
+            seen.append(piece)
+        return seen
+
+    seen = asyncio.run(read_all(reply.stream))
+    assert len(seen) == FRAME_LIMIT + 7
+    assert [f["data"] for f in entry.frames] == [p.decode() for p in seen[:FRAME_LIMIT]]
+    assert entry.frames_dropped == 7
+    times = [f["ms"] for f in entry.frames]
+    assert times == sorted(times)
+    assert not entry.streaming
+    assert _in_flight(observer) == 0
+
+
+def test_a_client_that_stops_reading_ends_the_writer_and_the_gauge() -> None:
+    closed: list[bool] = []
+
+    async def pieces() -> AsyncIterator[bytes]:
+        try:
+            for _ in range(100):
+                yield b"data: x\n\n"
+        finally:
+            closed.append(True)
+
+    observer = Observer()
+    reply = FakeReply(stream=pieces())
+    observer.answered(JournalEntry(), reply)
+
+    async def read_one_then_hang_up(stream: AsyncIterator[bytes]) -> None:
+        iterator = aiter(stream)
+        await anext(iterator)
+        await iterator.aclose()  # type: ignore[attr-defined]
+
+    assert reply.stream is not None
+    asyncio.run(read_one_then_hang_up(reply.stream))
+    assert closed == [True]
+    assert _in_flight(observer) == 0
+
+
+def test_hit_counts_are_per_namespace_and_kept_until_forgotten() -> None:
+    observer = Observer()
+    for namespace in ("a", "a", "b", None):
+        observer.journaled(JournalEntry(namespace=namespace, endpoint="chat.completions", fixture="hello"))
+    observer.journaled(JournalEntry(namespace="a", endpoint="chat.completions", generated=True))
+    assert observer.hits() == {"hello": 4}
+    assert observer.hits("a") == {"hello": 2}
+    observer.forget()
+    assert observer.hits() == {}
