@@ -7,7 +7,7 @@ projects that have the package installed but never use the fixtures pay nothing.
 Strictness: the marker's ``strict=`` when given, else the server's ``no_match``, which the default
 ``clarifai_mock_settings`` takes from ``--clarifai-mock-strict`` / ``--no-clarifai-mock-strict``.
 
-Recording: a marker's ``record=`` installs a recorder on the server for that test only (see ``pytest_recording``),
+Recording: a marker's ``record=`` installs a recorder on the server for that test only (see ``testing.recording``),
 in the mode of ``--clarifai-mock-record-mode``; while it forwards, unmatched requests go upstream instead of failing.
 """
 
