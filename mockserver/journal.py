@@ -34,7 +34,14 @@ class JournalEntry:
     latency_ms: float = 0.0
     retry_count: int = 0
     request: JSON | None = None
+    warnings: list[str] = field(default_factory=list)  # things that went wrong without failing the request
     miss: Callable[[], str] | None = field(default=None, repr=False, compare=False)  # builds the near-miss report
+
+    def warn(self, text: str) -> None:
+        """Note a warning (a template path that led nowhere, a tool call the request does not allow, ...): it is
+        journaled, sent in ``x-mock-warnings`` and logged once the request is done."""
+        if text not in self.warnings:
+            self.warnings.append(text)
 
     def report(self) -> str | None:
         """The near-miss report of an unmatched request (built now if it was deferred), else ``None``."""

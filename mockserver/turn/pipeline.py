@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
@@ -18,11 +19,11 @@ from mockserver.chat_request import decode_json_object
 from mockserver.clarifai.auth import Caller, authenticate
 from mockserver.clarifai.catalog import ResolvedModel
 from mockserver.clarifai.tokens import counter_for
-from mockserver.config import Settings
+from mockserver.config import ResponseModel, Settings
 from mockserver.context import AppContext
 from mockserver.engine import ids
 from mockserver.fixtures.facts import RequestFacts
-from mockserver.fixtures.templating import render, template_context
+from mockserver.fixtures.templating import render, render_reply, template_context
 from mockserver.journal import JournalEntry
 from mockserver.schema import Reply
 from mockserver.turn.resolve import Forward, resolve_reply
@@ -41,6 +42,20 @@ from mockserver.wire.stream import reply_delay
 
 R = TypeVar("R")
 _VOLATILE = ("stream", "stream_options")
+WARNINGS_HEADER = "x-mock-warnings"  # the journal entry's warnings, joined by " | "
+_WARNINGS_LIMIT = 4000  # header bytes: proxies refuse much longer header lines
+logger = logging.getLogger("mockserver")
+
+
+def warnings_header(warnings: list[str]) -> str:
+    """The warnings as one header value (percent-encoded where HTTP needs it, cut when very long)."""
+    value = header_safe(" | ".join(warnings))
+    return value if len(value) <= _WARNINGS_LIMIT else value[: _WARNINGS_LIMIT - 1] + "…"
+
+
+def _note_warnings(entry: JournalEntry, headers: dict[str, str]) -> None:
+    if entry.warnings:
+        headers[WARNINGS_HEADER] = warnings_header(entry.warnings)
 
 
 async def journaled(
@@ -59,13 +74,19 @@ async def journaled(
     try:
         result = await work(entry)
         entry.status = result.status if isinstance(result, Answer) else 200
+        if isinstance(result, Answer):
+            _note_warnings(entry, result.headers)
         return result
     except errors.ApiError as error:
         entry.status = error.status
+        _note_warnings(entry, error.headers)
         raise
     finally:
         entry.latency_ms = round((time.perf_counter() - started) * 1000, 3)
         ctx.journal.add(entry)
+        if entry.warnings:
+            warned = " | ".join(entry.warnings)
+            logger.warning("%s %s (fixture %s): %s", entry.method, entry.path, entry.fixture, warned)
 
 
 def authorise(ctx: AppContext, incoming: Incoming, entry: JournalEntry) -> Caller:
@@ -105,6 +126,15 @@ def raise_scripted_error(reply: Reply, fixture: str, template: dict[str, Any]) -
     raise error
 
 
+def _reply_model(settings: Settings, model: ResolvedModel) -> str:
+    """The ``model`` a reply names (and ``{{ model }}`` fills), as the ``response_model`` setting says."""
+    if settings.response_model is ResponseModel.CANONICAL:
+        return model.canonical
+    if settings.response_model is ResponseModel.BACKEND:
+        return model.info.backend or model.canonical
+    return model.requested
+
+
 def _model(ctx: AppContext, surface: Surface[Any], turn: Turn[Any], entry: JournalEntry) -> ResolvedModel:
     model = ctx.catalog.resolve(turn.model)
     entry.model = model.canonical
@@ -132,12 +162,16 @@ async def _turn(ctx: AppContext, incoming: Incoming, surface: Surface[Any], entr
     pin = seed_pin(incoming.headers, ctx.settings)
     if pin is not None:
         incoming.state["req_id"] = ids.request_id(pin, digest)
-    facts = RequestFacts(surface.endpoint, model.canonical, turn.conversation, caller.pat, incoming.headers)
+    facts = RequestFacts(surface.endpoint, model.canonical, turn.conversation, caller.pat, incoming.headers, data)
     resolved = resolve_reply(ctx, caller, facts, entry, surface.records)
     if isinstance(resolved, Forward):
         return resolved
-    reply, fixture = resolved
-    raise_scripted_error(reply, fixture, template_context(turn.conversation, turn.model))
+    reply, fixture, captures = resolved
+    template = template_context(turn.conversation, _reply_model(ctx.settings, model), captures)
+    reply, missing = render_reply(reply, template)
+    for problem in missing:
+        entry.warn(f"fixture {fixture!r}: template {problem}")
+    raise_scripted_error(reply, fixture, template)
     info = model.info
     counter = counter_for(info.tokenizer, exact=info.owner == "openai")
     job = Job(
