@@ -17,8 +17,8 @@ from mockserver.fixtures.files import (
     fixture_to_data,
     load_file,
     load_fixture_files,
-    shadow_warnings,
 )
+from mockserver.fixtures.lint import shadow_warnings
 from mockserver.fixtures.store import Entry
 from mockserver.schema import Fixture
 
@@ -194,7 +194,10 @@ def test_a_last_catch_all_is_fine(tmp_path: Path) -> None:
 def test_unknown_template_values_warn(tmp_path: Path) -> None:
     text = 'fixtures:\n  - name: t\n    reply: {content: "{{ usr }} / {{ last_user }}"}\n'
     path = write(tmp_path, "t.yaml", text)
-    assert load_fixture_files([path]).warnings == [f"{path}:2: fixtures[0]: 't': unknown template value {{{{ usr }}}}"]
+    assert load_fixture_files([path]).warnings == [
+        f"{path}:2: fixtures[0]: 't': unknown template value {{{{ usr }}}} (known: last_user, system, model, turn, "
+        "tool_result, tool_results, tool_call, tool_calls, match)"
+    ]
 
 
 def names_shadowed(entries: list[Entry]) -> list[str]:
