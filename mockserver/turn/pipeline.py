@@ -170,7 +170,7 @@ async def _turn(ctx: AppContext, incoming: Incoming, surface: Surface[Any], entr
     template = template_context(turn.conversation, _reply_model(ctx.settings, model), captures)
     reply, missing = render_reply(reply, template)
     for problem in missing:
-        entry.warn(f"fixture {fixture!r}: template {problem}")
+        entry.warn(f"fixture {fixture!r}: {problem}")
     raise_scripted_error(reply, fixture, template)
     info = model.info
     counter = counter_for(info.tokenizer, exact=info.owner == "openai")
