@@ -137,6 +137,9 @@ class ToolResultMatch(BaseModel):
     contains: TextMatch | None = Field(default=None, description="A result's content holds this text.")
 
 
+_BODY_CONDITIONS = ("equals", "contains", "regex", "exists")
+
+
 class BodyMatch(BaseModel):
     """A condition on one value of the request JSON; a plain value in a file means ``{equals: <value>}``."""
 
@@ -154,18 +157,19 @@ class BodyMatch(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _from_value(cls, value: Any) -> Any:
-        if isinstance(value, dict) and value and set(value) <= {"equals", "contains", "regex", "exists"}:
+        if isinstance(value, dict) and value and set(value) <= set(_BODY_CONDITIONS):
             return value
         return {"equals": value}
 
     @classmethod
     def __get_pydantic_json_schema__(cls, core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
-        shorthand = {"description": "Shorthand for {equals: <value>}: any JSON value that is not such a mapping."}
+        conditions = {"type": "object", "minProperties": 1, "propertyNames": {"enum": list(_BODY_CONDITIONS)}}
+        shorthand = {"not": conditions, "description": "Shorthand for {equals: <value>}: any other JSON value."}
         return {"anyOf": [handler(core), shorthand]}
 
     @model_validator(mode="after")
     def _exactly_one(self) -> BodyMatch:
-        given = [k for k in ("equals", "contains", "regex", "exists") if k in self.model_fields_set]
+        given = [k for k in _BODY_CONDITIONS if k in self.model_fields_set]
         if len(given) != 1:
             raise ValueError("give exactly one of equals, contains, regex, exists")
         if self.regex is not None:
@@ -179,7 +183,7 @@ class BodyMatch(BaseModel):
 
     def kind(self) -> str:
         """Which condition this is: ``equals``, ``contains``, ``regex`` or ``exists``."""
-        return next(k for k in ("equals", "contains", "regex", "exists") if k in self.model_fields_set)
+        return next(k for k in _BODY_CONDITIONS if k in self.model_fields_set)
 
     @model_serializer(mode="plain")
     def _dump(self) -> dict[str, Any]:
