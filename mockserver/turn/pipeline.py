@@ -26,7 +26,7 @@ from mockserver.fixtures.facts import RequestFacts
 from mockserver.fixtures.templating import render, render_reply, template_context
 from mockserver.journal import JournalEntry
 from mockserver.schema import Reply
-from mockserver.turn.resolve import Forward, resolve_reply
+from mockserver.turn.resolve import Forward, Resolved, resolve_reply
 from mockserver.turn.surface import Incoming, Job, Product, Surface, Turn
 from mockserver.types import JSON
 from mockserver.wire.answer import Answer
@@ -151,6 +151,20 @@ def _charge(ctx: AppContext, caller: Caller, model: ResolvedModel, product: Prod
     )
 
 
+def _filled(
+    ctx: AppContext, turn: Turn[Any], model: ResolvedModel, resolved: Resolved, entry: JournalEntry
+) -> tuple[Reply, str]:
+    """The resolved reply with its templates filled (placeholders that led nowhere become warnings), and the name
+    of what gave it; a scripted error is raised here."""
+    reply, fixture, captures = resolved
+    template = template_context(turn.conversation, _reply_model(ctx.settings, model), captures)
+    reply, missing = render_reply(reply, template)
+    for problem in missing:
+        entry.warn(f"fixture {fixture!r}: {problem}")
+    raise_scripted_error(reply, fixture, template)
+    return reply, fixture
+
+
 async def _turn(ctx: AppContext, incoming: Incoming, surface: Surface[Any], entry: JournalEntry) -> Answer | Forward:
     caller = authorise(ctx, incoming, entry)
     data = decode_json_object(await incoming.body())
@@ -166,12 +180,7 @@ async def _turn(ctx: AppContext, incoming: Incoming, surface: Surface[Any], entr
     resolved = resolve_reply(ctx, caller, facts, entry, surface.records)
     if isinstance(resolved, Forward):
         return resolved
-    reply, fixture, captures = resolved
-    template = template_context(turn.conversation, _reply_model(ctx.settings, model), captures)
-    reply, missing = render_reply(reply, template)
-    for problem in missing:
-        entry.warn(f"fixture {fixture!r}: {problem}")
-    raise_scripted_error(reply, fixture, template)
+    reply, fixture = _filled(ctx, turn, model, resolved, entry)
     info = model.info
     counter = counter_for(info.tokenizer, exact=info.owner == "openai")
     job = Job(
