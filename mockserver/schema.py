@@ -12,7 +12,10 @@ A fixture file::
           tool_calls: [{name: get_weather, arguments: {location: "Paris, France"}}]
       - name: weather-answer
         match: {tool_result: {name: get_weather}}
-        reply: {content: "It is {{ tool_result.temperature }} degrees."}
+        reply: {content: "It is {{ tool_result.temperature | unit('°C') }} in {{ tool_call.arguments.location }}."}
+      - name: premium
+        match: {body: {metadata.user_id: {regex: '^(?P<user>u-[0-9]+)$'}}}   # any request field; captures
+        reply: {content: "Hello {{ match.user }}."}
 
 Matching rules: the first fixture in load order whose match holds answers. Fixtures added at run time (control
 API, pytest) are tried before files. A fixture whose reply makes tool calls does not match a request that ends in
