@@ -4,6 +4,7 @@ template paths that lead nowhere reported in ``x-mock-warnings`` and the journal
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -140,3 +141,15 @@ def test_a_missing_path_in_an_error_message_is_reported(
     [entry] = journal(server, namespace)
     assert entry["warnings"] == [warning]
     assert entry["status"] == 503
+
+
+def test_each_warned_request_logs_one_line(client: openai.OpenAI, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="mockserver")
+    with pytest.raises(openai.InternalServerError):
+        client.chat.completions.create(model=GPT4O, messages=[{"role": "user", "content": "outage again"}])
+    client.chat.completions.create(model=GPT4O, messages=[{"role": "user", "content": "Where is it?"}], temperature=0)
+    logged = [r.getMessage() for r in caplog.records if r.name == "mockserver"]
+    assert logged == [
+        "POST /v2/ext/openai/v1/chat/completions (fixture outage): fixture 'outage': {{ match.reason }} leads "
+        "nowhere: match has no 'reason' (it has no keys)"
+    ]
