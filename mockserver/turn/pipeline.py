@@ -42,20 +42,6 @@ from mockserver.wire.stream import reply_delay
 
 R = TypeVar("R")
 _VOLATILE = ("stream", "stream_options")
-WARNINGS_HEADER = "x-mock-warnings"  # the journal entry's warnings, joined by " | "
-_WARNINGS_LIMIT = 4000  # header bytes: proxies refuse much longer header lines
-logger = logging.getLogger("mockserver")
-
-
-def warnings_header(warnings: list[str]) -> str:
-    """The warnings as one header value (percent-encoded where HTTP needs it, cut when very long)."""
-    value = header_safe(" | ".join(warnings))
-    return value if len(value) <= _WARNINGS_LIMIT else value[: _WARNINGS_LIMIT - 1] + "…"
-
-
-def _note_warnings(entry: JournalEntry, headers: dict[str, str]) -> None:
-    if entry.warnings:
-        headers[WARNINGS_HEADER] = warnings_header(entry.warnings)
 
 
 async def journaled(
@@ -74,8 +60,6 @@ async def journaled(
     try:
         result = await work(entry)
         entry.status = result.status if isinstance(result, Answer) else 200
-        if isinstance(result, Answer):
-            _note_warnings(entry, result.headers)
         return result
     except errors.ApiError as error:
         entry.status = error.status
@@ -124,6 +108,22 @@ def raise_scripted_error(reply: Reply, fixture: str, template: dict[str, Any]) -
     error = errors.error_from_spec(reply.error.model_copy(update={"message": message}))
     error.headers = {**reply.headers, **error.headers, FIXTURE_HEADER: header_safe(fixture)}
     raise error
+
+
+WARNINGS_HEADER = "x-mock-warnings"  # the journal entry's warnings, joined by " | "
+_WARNINGS_LIMIT = 4000  # header bytes: proxies refuse much longer header lines
+logger = logging.getLogger("mockserver")
+
+
+def warnings_header(warnings: list[str]) -> str:
+    """The warnings as one header value (percent-encoded where HTTP needs it, cut when very long)."""
+    value = header_safe(" | ".join(warnings))
+    return value if len(value) <= _WARNINGS_LIMIT else value[: _WARNINGS_LIMIT - 1] + "…"
+
+
+def _note_warnings(entry: JournalEntry, headers: dict[str, str]) -> None:
+    if entry.warnings:
+        headers[WARNINGS_HEADER] = warnings_header(entry.warnings)
 
 
 def _reply_model(settings: Settings, model: ResolvedModel) -> str:
@@ -200,6 +200,7 @@ async def _turn(ctx: AppContext, incoming: Incoming, surface: Surface[Any], entr
     answer = product.answer
     answer.headers[FIXTURE_HEADER] = header_safe(fixture)
     answer.headers[USAGE_METHOD_HEADER] = f"{counter.method}; {'exact' if counter.exact else 'approximate'}"
+    _note_warnings(entry, answer.headers)
     return answer
 
 
