@@ -135,6 +135,20 @@ def _reply_model(settings: Settings, model: ResolvedModel) -> str:
     return model.requested
 
 
+def _filled(
+    ctx: AppContext, turn: Turn[Any], model: ResolvedModel, resolved: Resolved, entry: JournalEntry
+) -> tuple[Reply, str]:
+    """The resolved reply with its templates filled (placeholders that led nowhere become warnings), and the name
+    of what gave it; a scripted error is raised here."""
+    reply, fixture, captures = resolved
+    template = template_context(turn.conversation, _reply_model(ctx.settings, model), captures)
+    reply, missing = render_reply(reply, template)
+    for problem in missing:
+        entry.warn(f"fixture {fixture!r}: {problem}")
+    raise_scripted_error(reply, fixture, template)
+    return reply, fixture
+
+
 def _model(ctx: AppContext, surface: Surface[Any], turn: Turn[Any], entry: JournalEntry) -> ResolvedModel:
     model = ctx.catalog.resolve(turn.model)
     entry.model = model.canonical
@@ -149,20 +163,6 @@ def _charge(ctx: AppContext, caller: Caller, model: ResolvedModel, product: Prod
     entry.cost_usd = ctx.ledger.charge(
         caller.fingerprint, model.canonical, entry.namespace, product.usage, model.info.price, amount=product.amount
     )
-
-
-def _filled(
-    ctx: AppContext, turn: Turn[Any], model: ResolvedModel, resolved: Resolved, entry: JournalEntry
-) -> tuple[Reply, str]:
-    """The resolved reply with its templates filled (placeholders that led nowhere become warnings), and the name
-    of what gave it; a scripted error is raised here."""
-    reply, fixture, captures = resolved
-    template = template_context(turn.conversation, _reply_model(ctx.settings, model), captures)
-    reply, missing = render_reply(reply, template)
-    for problem in missing:
-        entry.warn(f"fixture {fixture!r}: {problem}")
-    raise_scripted_error(reply, fixture, template)
-    return reply, fixture
 
 
 async def _turn(ctx: AppContext, incoming: Incoming, surface: Surface[Any], entry: JournalEntry) -> Answer | Forward:
