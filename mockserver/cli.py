@@ -22,7 +22,7 @@ from mockserver.config import (
     StreamUsage,
 )
 from mockserver.errors import FixtureFileError
-from mockserver.fixtures.files import expand, load_fixture_files
+from mockserver.fixtures.files import load_fixture_files
 from mockserver.schema import FixtureFile
 
 
@@ -131,8 +131,9 @@ def validate(paths: tuple[Path, ...]) -> None:
         raise SystemExit(1) from None
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    files = len(expand(paths)[0])
-    click.echo(f"ok: {len(result.entries)} fixtures in {files} files")
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"ok: {len(result.entries)} fixtures in {result.files} files")
 
 
 @main.command()

@@ -41,7 +41,14 @@ class JournalEntry:
     streaming: bool = False  # the stream is being written now (frames still to come)
     error: str | None = None  # an error answer's message
     body: bytes | None = field(default=None, repr=False, compare=False)  # raw reply, decoded only if someone reads
+    warnings: list[str] = field(default_factory=list)  # things that went wrong without failing the request
     miss: Callable[[], str] | None = field(default=None, repr=False, compare=False)  # builds the near-miss report
+
+    def warn(self, text: str) -> None:
+        """Note a warning (a template path that led nowhere, a tool call the request does not allow, ...): it is
+        journaled, sent in ``x-mock-warnings`` and logged once the request is done."""
+        if text not in self.warnings:
+            self.warnings.append(text)
 
     def report(self) -> str | None:
         """The near-miss report of an unmatched request (built now if it was deferred), else ``None``."""

@@ -12,7 +12,10 @@ A fixture file::
           tool_calls: [{name: get_weather, arguments: {location: "Paris, France"}}]
       - name: weather-answer
         match: {tool_result: {name: get_weather}}
-        reply: {content: "It is {{ tool_result.temperature }} degrees."}
+        reply: {content: "It is {{ tool_result.temperature | unit('°C') }} in {{ tool_call.arguments.location }}."}
+      - name: premium
+        match: {body: {metadata.user_id: {regex: '^(?P<user>u-[0-9]+)$'}}}   # any request field; captures
+        reply: {content: "Hello {{ match.user }}."}
 
 Matching rules: the first fixture in load order whose match holds answers. Fixtures added at run time (control
 API, pytest) are tried before files. A fixture whose reply makes tool calls does not match a request that ends in
@@ -25,7 +28,15 @@ import json
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetJsonSchemaHandler, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    model_serializer,
+    model_validator,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
@@ -129,6 +140,60 @@ class ToolResultMatch(BaseModel):
     contains: TextMatch | None = Field(default=None, description="A result's content holds this text.")
 
 
+_BODY_CONDITIONS = ("equals", "contains", "regex", "exists")
+
+
+class BodyMatch(BaseModel):
+    """A condition on one value of the request JSON; a plain value in a file means ``{equals: <value>}``."""
+
+    model_config = _FORBID
+
+    equals: Annotated[Any, AfterValidator(_json_value)] = Field(
+        default=None, description="The value equals this JSON value (1 and true differ; null is a value)."
+    )
+    contains: Annotated[Any, AfterValidator(_json_value)] = Field(
+        default=None, description="A string holds this text (case-sensitive), or a list holds this element."
+    )
+    regex: str | None = Field(default=None, description="A string (or a number's JSON text) matches this regex.")
+    exists: bool | None = Field(default=None, description="The path leads to a value (true) or to nothing (false).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_value(cls, value: Any) -> Any:
+        if isinstance(value, dict) and value and set(value) <= set(_BODY_CONDITIONS):
+            return value
+        return {"equals": value}
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        conditions = {"type": "object", "minProperties": 1, "propertyNames": {"enum": list(_BODY_CONDITIONS)}}
+        shorthand = {"not": conditions, "description": "Shorthand for {equals: <value>}: any other JSON value."}
+        return {"anyOf": [handler(core), shorthand]}
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> BodyMatch:
+        given = [k for k in _BODY_CONDITIONS if k in self.model_fields_set]
+        if len(given) != 1:
+            raise ValueError("give exactly one of equals, contains, regex, exists")
+        if self.regex is not None:
+            try:
+                re.compile(self.regex)
+            except re.error as exc:
+                raise ValueError(f"invalid regex {self.regex!r}: {exc}") from None
+        elif "regex" in self.model_fields_set:
+            raise ValueError("regex must be a string")
+        return self
+
+    def kind(self) -> str:
+        """Which condition this is: ``equals``, ``contains``, ``regex`` or ``exists``."""
+        return next(k for k in _BODY_CONDITIONS if k in self.model_fields_set)
+
+    @model_serializer(mode="plain")
+    def _dump(self) -> dict[str, Any]:
+        # Only the condition given, so `equals: null` survives dumping with exclude_none (files, control API).
+        return {self.kind(): getattr(self, self.kind())}
+
+
 Endpoint = Literal["chat.completions", "responses", "embeddings", "images.generations"]
 CHAT: Endpoint = "chat.completions"
 RESPONSES: Endpoint = "responses"
@@ -156,6 +221,11 @@ class Match(BaseModel):
     response_format: ResponseFormatType | None = None
     pat: str | None = Field(default=None, description="The caller's PAT (exact).")
     headers: dict[str, str] | None = Field(default=None, description="Request headers that must equal these values.")
+    body: dict[str, BodyMatch] | None = Field(
+        default=None,
+        description="Conditions on values of the request JSON by dotted path (`metadata.user_id`, "
+        "`tools.0.function.name`); list items by index.",
+    )
     endpoint: Endpoint | None = Field(
         default=None,
         description="Narrows to one endpoint. Omitted: every endpoint that can carry the reply (text and tool calls: "

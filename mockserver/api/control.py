@@ -41,6 +41,7 @@ async def health(request: Request) -> JSONResponse:
             "models": len(ctx.catalog),
             "fixtures": len(ctx.store.entries()),
             "generation": ctx.store.generation,
+            "reload_error": ctx.reloader.last_error if ctx.reloader is not None else None,
         }
     )
 

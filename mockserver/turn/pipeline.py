@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, TypeVar
@@ -18,14 +19,14 @@ from mockserver.chat_request import decode_json_object
 from mockserver.clarifai.auth import Caller, authenticate
 from mockserver.clarifai.catalog import ResolvedModel
 from mockserver.clarifai.tokens import counter_for
-from mockserver.config import Settings
+from mockserver.config import ResponseModel, Settings
 from mockserver.context import AppContext
 from mockserver.engine import ids
 from mockserver.fixtures.facts import RequestFacts
-from mockserver.fixtures.templating import render, template_context
+from mockserver.fixtures.templating import render, render_reply, template_context
 from mockserver.journal import JournalEntry
 from mockserver.schema import Reply
-from mockserver.turn.resolve import Forward, resolve_reply
+from mockserver.turn.resolve import Forward, Resolved, resolve_reply
 from mockserver.turn.surface import Incoming, Job, Product, Surface, Turn
 from mockserver.types import JSON
 from mockserver.wire.answer import Answer
@@ -72,10 +73,14 @@ async def journaled(
         return result
     except errors.ApiError as error:
         entry.status, entry.error = error.status, error.message
+        _note_warnings(entry, error.headers)
         raise
     finally:
         entry.latency_ms = round((time.perf_counter() - started) * 1000, 3)
         ctx.journal.add(entry)
+        if entry.warnings:
+            warned = " | ".join(entry.warnings)
+            logger.warning("%s %s (fixture %s): %s", entry.method, entry.path, entry.fixture, warned)
         ctx.observer.journaled(entry)  # metrics and hit counts, from this one place
 
 
@@ -116,6 +121,45 @@ def raise_scripted_error(reply: Reply, fixture: str, template: dict[str, Any]) -
     raise error
 
 
+WARNINGS_HEADER = "x-mock-warnings"  # the journal entry's warnings, joined by " | "
+_WARNINGS_LIMIT = 4000  # header bytes: proxies refuse much longer header lines
+logger = logging.getLogger("mockserver")
+
+
+def warnings_header(warnings: list[str]) -> str:
+    """The warnings as one header value (percent-encoded where HTTP needs it, cut when very long)."""
+    value = header_safe(" | ".join(warnings))
+    return value if len(value) <= _WARNINGS_LIMIT else value[: _WARNINGS_LIMIT - 1] + "…"
+
+
+def _note_warnings(entry: JournalEntry, headers: dict[str, str]) -> None:
+    if entry.warnings:
+        headers[WARNINGS_HEADER] = warnings_header(entry.warnings)
+
+
+def _reply_model(settings: Settings, model: ResolvedModel) -> str:
+    """The ``model`` a reply names (and ``{{ model }}`` fills), as the ``response_model`` setting says."""
+    if settings.response_model is ResponseModel.CANONICAL:
+        return model.canonical
+    if settings.response_model is ResponseModel.BACKEND:
+        return model.info.backend or model.canonical
+    return model.requested
+
+
+def _filled(
+    ctx: AppContext, turn: Turn[Any], model: ResolvedModel, resolved: Resolved, entry: JournalEntry
+) -> tuple[Reply, str]:
+    """The resolved reply with its templates filled (placeholders that led nowhere become warnings), and the name
+    of what gave it; a scripted error is raised here."""
+    reply, fixture, captures = resolved
+    template = template_context(turn.conversation, _reply_model(ctx.settings, model), captures)
+    reply, missing = render_reply(reply, template)
+    for problem in missing:
+        entry.warn(f"fixture {fixture!r}: {problem}")
+    raise_scripted_error(reply, fixture, template)
+    return reply, fixture
+
+
 def _model(ctx: AppContext, surface: Surface[Any], turn: Turn[Any], entry: JournalEntry) -> ResolvedModel:
     model = ctx.catalog.resolve(turn.model)
     entry.model = model.canonical
@@ -145,12 +189,11 @@ async def _turn(
     pin = seed_pin(incoming.headers, ctx.settings)
     if pin is not None:
         incoming.state["req_id"] = ids.request_id(pin, digest)
-    facts = RequestFacts(surface.endpoint, model.canonical, turn.conversation, caller.pat, incoming.headers)
+    facts = RequestFacts(surface.endpoint, model.canonical, turn.conversation, caller.pat, incoming.headers, data)
     resolved = resolve_reply(ctx, caller, facts, entry, surface.records)
     if isinstance(resolved, Forward):
         return await forward(resolved)
-    reply, fixture = resolved
-    raise_scripted_error(reply, fixture, template_context(turn.conversation, turn.model))
+    reply, fixture = _filled(ctx, turn, model, resolved, entry)
     info = model.info
     counter = counter_for(info.tokenizer, exact=info.owner == "openai")
     job = Job(
@@ -170,6 +213,7 @@ async def _turn(
     answer = product.answer
     answer.headers[FIXTURE_HEADER] = header_safe(fixture)
     answer.headers[USAGE_METHOD_HEADER] = f"{counter.method}; {'exact' if counter.exact else 'approximate'}"
+    _note_warnings(entry, answer.headers)
     ctx.observer.answered(entry, answer)  # keeps the reply (a stream's frames, timed) for the inspector
     return answer
 

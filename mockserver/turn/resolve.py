@@ -26,9 +26,12 @@ class Forward:
     recorder: Recorder
 
 
-def _hit(found: Hit, entry: JournalEntry) -> tuple[Reply, str]:
+Resolved = tuple[Reply, str, dict[str, str]]  # the reply, the name of what gave it, its regex captures
+
+
+def _hit(found: Hit, entry: JournalEntry) -> Resolved:
     entry.fixture = found.entry.name
-    return found.reply, found.entry.name
+    return found.reply, found.entry.name, found.captures
 
 
 def _forward(recorder: Recorder, caller: Caller, facts: RequestFacts, entry: JournalEntry) -> Forward:
@@ -50,8 +53,9 @@ def unmatched(ctx: AppContext, miss: Miss, entry: JournalEntry) -> tuple[Reply, 
 
 def resolve_reply(
     ctx: AppContext, caller: Caller, facts: RequestFacts, entry: JournalEntry, can_forward: bool
-) -> tuple[Reply, str] | Forward:
-    """The reply and the name of what gave it (noted in the journal entry), or the order to forward and record.
+) -> Resolved | Forward:
+    """The reply, the name of what gave it (noted in the journal entry) and what the fixture's regexes captured,
+    or the order to forward and record.
 
     A recording in a replay-only mode that lacks the request is a 404 naming the nearest recordings and fixtures.
     Surfaces that cannot record (all but chat completions) fall back to a generated reply or the strict miss.
@@ -63,7 +67,7 @@ def resolve_reply(
     if isinstance(found, Hit):
         return _hit(found, entry)
     if recorder is None:
-        return unmatched(ctx, found, entry)
+        return (*unmatched(ctx, found, entry), {})
     recorded = recorder.store.resolve(facts, entry.namespace)
     if isinstance(recorded, Hit):
         return _hit(recorded, entry)
@@ -72,4 +76,4 @@ def resolve_reply(
         raise errors.no_fixture_matched(entry.near_miss)
     if can_forward:
         return _forward(recorder, caller, facts, entry)
-    return unmatched(ctx, found, entry)
+    return (*unmatched(ctx, found, entry), {})

@@ -20,6 +20,7 @@ from mockserver.app import create_app
 from mockserver.config import NoMatch, Settings
 from mockserver.errors import FixtureFileError
 from mockserver.fixtures.reload import Reloader
+from mockserver.fixtures.store import FixtureStore
 from mockserver.server import MockServer
 
 GPT4O = "openai/chat-completion/models/gpt-4o"
@@ -157,3 +158,55 @@ def test_the_server_refuses_to_start_on_an_invalid_file(tmp_path: Path) -> None:
     assert caught.value.problems == [f"{bad}:4: fixtures[0] (status-check): match.usr: Extra inputs are not permitted"]
     with pytest.raises(FixtureFileError):
         MockServer(Settings(port=0, fixtures=[tmp_path]))
+
+
+def test_a_relative_fixtures_path_is_watched_and_errors_show_in_health(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--fixtures fixtures`` (what ``make serve`` passes): edits are picked up without ``POST /__mock__/reload``."""
+    monkeypatch.chdir(tmp_path)
+    folder = Path("fixtures")
+    folder.mkdir()
+    replace(folder / "status.yaml", fixture_file("A"))
+    settings = Settings(port=0, fixtures=[folder], no_match=NoMatch.STRICT, reload=True)
+    with (
+        MockServer(settings) as server,
+        httpx.Client(base_url=server.url) as http,
+        openai.OpenAI(base_url=server.base_url, api_key="reload-pat", max_retries=0) as client,
+    ):
+        store, reloader = server.app.state.mock.store, reloader_of(server)
+        assert answer(client) == "A"
+        assert http.get("/__mock__/health").json()["reload_error"] is None
+
+        (folder / "node_modules").mkdir()
+        replace(folder / "node_modules" / "x.yaml", BROKEN)  # ignored: neither loaded nor a reason to reload
+        replace(folder / "status.yaml", fixture_file("B"))
+        assert store.wait_for_generation(2, timeout=WAIT)
+        assert answer(client) == "B"
+        assert reloader.attempts == 1
+
+        replace(folder / "status.yaml", BROKEN)
+        assert reloader.wait_for_attempt(2, timeout=WAIT)
+        health = http.get("/__mock__/health").json()
+        assert f"{Path('fixtures', 'status.yaml')}:4: fixtures[0] (status-check): match.usr" in health["reload_error"]
+        assert health["generation"] == 2
+        assert answer(client) == "B"
+
+        replace(folder / "status.yaml", fixture_file("C"))
+        assert store.wait_for_generation(3, timeout=WAIT)
+        assert http.get("/__mock__/health").json()["reload_error"] is None
+        assert answer(client) == "C"
+
+
+def test_which_changes_are_relevant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "fixtures").mkdir()
+    reloader = Reloader(FixtureStore(), [Path("fixtures"), Path("extra.yaml")])
+    assert reloader.relevant(str(tmp_path / "fixtures" / "a.yaml"))
+    assert reloader.relevant(str(tmp_path / "fixtures" / "deep" / "b.json"))
+    assert reloader.relevant(str(tmp_path / "extra.yaml"))
+    assert not reloader.relevant(str(tmp_path / "other.yaml"))
+    assert not reloader.relevant(str(tmp_path / "fixtures" / "notes.txt"))
+    assert not reloader.relevant(str(tmp_path / "fixtures" / ".a.yaml.swp.yaml"))
+    assert not reloader.relevant(str(tmp_path / "fixtures" / "node_modules" / "a.yaml"))
+    assert not reloader.relevant(str(tmp_path / "fixtures" / ".git" / "a.yaml"))

@@ -49,10 +49,12 @@ WEATHER_TOOL: ChatCompletionFunctionToolParam = {
 ASK_WEATHER: list[ChatCompletionMessageParam] = [
     {"role": "user", "content": "What's the weather like in New York today?"}
 ]
-# Fixture names the tests below assert on (via `x-mock-fixture` or the journal).
+# Fixture names the tests below (and test_weather_any_city.py) assert on (via `x-mock-fixture` or the journal).
 EXERCISED = {
     "weather-tool-call",
+    "weather-tool-call-no-city",
     "weather-answer",
+    "weather-answer-text",
     "compare-weather-calls",
     "compare-weather-answer",
     "streaming-story",

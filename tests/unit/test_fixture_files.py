@@ -17,8 +17,8 @@ from mockserver.fixtures.files import (
     fixture_to_data,
     load_file,
     load_fixture_files,
-    shadow_warnings,
 )
+from mockserver.fixtures.lint import shadow_warnings
 from mockserver.fixtures.store import Entry
 from mockserver.schema import Fixture
 
@@ -194,7 +194,10 @@ def test_a_last_catch_all_is_fine(tmp_path: Path) -> None:
 def test_unknown_template_values_warn(tmp_path: Path) -> None:
     text = 'fixtures:\n  - name: t\n    reply: {content: "{{ usr }} / {{ last_user }}"}\n'
     path = write(tmp_path, "t.yaml", text)
-    assert load_fixture_files([path]).warnings == [f"{path}:2: fixtures[0]: 't': unknown template value {{{{ usr }}}}"]
+    assert load_fixture_files([path]).warnings == [
+        f"{path}:2: fixtures[0]: 't': unknown template value {{{{ usr }}}} (known: last_user, system, model, turn, "
+        "tool_result, tool_results, tool_call, tool_calls, match)"
+    ]
 
 
 def names_shadowed(entries: list[Entry]) -> list[str]:
@@ -272,3 +275,93 @@ def test_fixture_to_data_leaves_defaults_out() -> None:
         "match": {"user": {"contains": "hi"}},
         "reply": {"content": "x", "stream": {"ttft_ms": 5.0}},
     }
+
+
+# --- what a folder load reads ------------------------------------------------------------------------------------
+
+FIXTURE = "version: 1\nfixtures:\n  - {name: NAME, reply: {content: x}}\n"
+
+
+def fixture_named(name: str) -> str:
+    return FIXTURE.replace("NAME", name)
+
+
+def test_folders_skip_hidden_folders_node_modules_virtualenvs_and_caches(tmp_path: Path) -> None:
+    kept = write(tmp_path, "a/kept.yaml", fixture_named("kept"))
+    for skipped in [".git/x.yaml", "node_modules/pkg/x.yaml", "__pycache__/x.yaml", "venv/x.yaml", ".hidden.yaml"]:
+        write(tmp_path, skipped, fixture_named(skipped.replace("/", "-")))
+    write(tmp_path, "env/pyvenv.cfg", "home = /usr/bin\n")  # a virtualenv by any name
+    write(tmp_path, "env/lib/site.yaml", fixture_named("in-venv"))
+    files, problems = expand([tmp_path])
+    assert files == [kept]
+    assert problems == []
+    assert [e.name for e in load_fixture_files([tmp_path]).entries] == ["kept"]
+
+
+def test_a_folder_named_explicitly_is_read_even_when_hidden(tmp_path: Path) -> None:
+    write(tmp_path, ".fixtures/a.yaml", fixture_named("a"))
+    assert [e.name for e in load_fixture_files([tmp_path / ".fixtures"]).entries] == ["a"]
+
+
+def test_other_json_and_yaml_in_a_folder_are_skipped_with_a_note(tmp_path: Path) -> None:
+    write(tmp_path, "fixtures.yaml", fixture_named("one"))
+    package = write(tmp_path, "package.json", '{"name": "app", "version": "1.0.0"}')
+    compose = write(tmp_path, "compose.yml", 'version: "3.8"\nservices: {}\n')
+    empty = write(tmp_path, "empty.yaml", "")
+    result = load_fixture_files([tmp_path])
+    assert [e.name for e in result.entries] == ["one"]
+    assert result.files == 1
+    note = "skipped, not a fixture file (no `fixtures:` key and no `version: 1`)"
+    assert result.notes == [f"{compose}: {note}", f"{empty}: {note}", f"{package}: {note}"]
+    assert result.warnings == []
+
+
+def test_a_file_named_explicitly_must_be_a_fixture_file(tmp_path: Path) -> None:
+    package = write(tmp_path, "package.json", '{"name": "app", "private": true}')
+    with pytest.raises(FixtureFileError) as caught:
+        load_fixture_files([package])
+    assert caught.value.problems == [
+        f"{package}: not a fixture file (no `fixtures:` key and no `version: 1`; it has name, private)"
+    ]
+
+
+def test_a_broken_fixture_file_in_a_folder_is_still_an_error(tmp_path: Path) -> None:
+    """Only files that are clearly not fixture files are skipped: a typo in a fixture file is reported."""
+    typo = write(tmp_path, "typo.yaml", "version: 1\nfixture: []\n")
+    with pytest.raises(FixtureFileError) as caught:
+        load_fixture_files([tmp_path])
+    assert caught.value.problems == [f"{typo}:2: fixture: Extra inputs are not permitted"]
+
+
+# --- templates that can never be filled ---------------------------------------------------------------------------
+
+
+def test_template_paths_that_cannot_exist_warn_with_file_and_line(tmp_path: Path) -> None:
+    text = """fixtures:
+  - name: ask
+    match: {user: {regex: "weather in (?P<city>\\\\w+)"}}
+    reply:
+      tool_calls: [{name: get_weather, arguments: {location: "{{ match.town }}", at: "{{ tool_result.time }}"}}]
+  - name: answer
+    match: {tool_result: {name: get_weather}}
+    reply: {content: "{{ tool_result.temperature | unit('°C') }} in {{ match.city }}, turn {{ turn.n }}"}
+  - name: failing
+    reply: {error: {status: 500, message: "{{ tool_result | shout }}"}}
+"""
+    path = write(tmp_path, "t.yaml", text)
+    assert load_fixture_files([path]).warnings == [
+        f"{path}:2: fixtures[0]: 'ask': {{{{ match.town }}}}: no regex of this fixture's match captures it "
+        "(named: city)",
+        f"{path}:2: fixtures[0]: 'ask': {{{{ tool_result.time }}}}: this fixture never answers a request with "
+        "tool results",
+        f"{path}:6: fixtures[1]: 'answer': {{{{ match.city }}}}: no regex of this fixture's match captures it "
+        "(named: none)",
+        f"{path}:6: fixtures[1]: 'answer': {{{{ turn.n }}}}: turn is a plain value with nothing below it",
+        f"{path}:9: fixtures[2]: 'failing': {{{{ tool_result | shout }}}}: unknown filter 'shout' (known: default, "
+        "unit, prefix, suffix, string)",
+    ]
+
+
+def test_the_shipped_templates_are_clean() -> None:
+    shipped = Path(__file__).resolve().parents[2] / "fixtures"
+    assert load_fixture_files([shipped]).warnings == []

@@ -37,7 +37,7 @@ def facts(
     """The facts of a chat request, read exactly as the server reads them; ``model`` is the canonical id."""
     data = {"model": model, "messages": messages or [{"role": "user", "content": text}], **body}
     conversation = read_conversation(parse_chat_request(data))
-    return RequestFacts(endpoint, model, conversation, pat, headers or {})
+    return RequestFacts(endpoint, model, conversation, pat, headers or {}, data)
 
 
 def compiled(match: dict[str, Any], reply: dict[str, Any] | None = None) -> CompiledMatch:
@@ -461,3 +461,100 @@ def test_index_keys_and_rules_that_have_none() -> None:
     assert TextRule(TextMatch(equals="Hi There")).index_keys() == (("eq", "hi there"),)
     assert TextRule(TextMatch(regex="x")).index_keys() == ()
     assert text_keys("Hi, you") == {("eq", "hi, you"), ("word", "hi"), ("word", "you")}
+
+
+# --- body: any field of the request JSON --------------------------------------------------------------------------
+
+
+def test_body_equals_on_nested_paths_and_list_indexes() -> None:
+    request = facts(metadata={"user_id": "u-1"}, temperature=0.2, tools=[WEATHER_TOOL])
+    assert holds({"body": {"metadata.user_id": "u-1", "temperature": 0.2}}, request)
+    assert holds({"body": {"tools.0.function.name": {"equals": "get_weather"}}}, request)
+    assert failures({"body": {"metadata.user_id": "u-2"}}, request) == [
+        'body.metadata.user_id: wants equals "u-2", got "u-1"'
+    ]
+    assert failures({"body": {"tools.1.function.name": "get_weather"}}, request) == [
+        'body.tools.1.function.name: wants equals "get_weather", got nothing (tools has 1 item(s))'
+    ]
+
+
+def test_body_equals_keeps_json_types_apart() -> None:
+    request = facts(n=1, flag=True, nothing=None)
+    assert holds({"body": {"n": 1.0}}, request)
+    assert not holds({"body": {"n": True}}, request)
+    assert not holds({"body": {"flag": 1}}, request)
+    assert not holds({"body": {"n": "1"}}, request)
+    assert holds({"body": {"nothing": {"equals": None}}}, request)
+    assert not holds({"body": {"absent": {"equals": None}}}, request)
+
+
+def test_body_contains_regex_and_exists() -> None:
+    request = facts(metadata={"user_id": "team-42", "tags": ["beta", "eu"]}, temperature=0.25)
+    assert holds({"body": {"metadata.user_id": {"contains": "team-"}}}, request)
+    assert not holds({"body": {"metadata.user_id": {"contains": "TEAM-"}}}, request)  # case-sensitive
+    assert holds({"body": {"metadata.tags": {"contains": "eu"}}}, request)
+    assert holds({"body": {"metadata": {"contains": {"user_id": "team-42"}}}}, request)
+    assert holds({"body": {"metadata.user_id": {"regex": "^team-\\d+$"}}}, request)
+    assert holds({"body": {"temperature": {"regex": "^0\\.2"}}}, request)  # a number's JSON text
+    assert holds({"body": {"metadata.user_id": {"exists": True}, "stop": {"exists": False}}}, request)
+    assert failures({"body": {"stop": {"exists": True}}}, request) == [
+        "body.stop: wants a value, got nothing (there is no 'stop')"
+    ]
+    assert failures({"body": {"metadata.tags": {"regex": "eu"}}}, request) == [
+        'body.metadata.tags: wants matches /eu/, got ["beta", "eu"]'
+    ]
+
+
+def test_body_conditions_are_validated() -> None:
+    with pytest.raises(ValueError, match="exactly one of equals, contains, regex, exists"):
+        Match.model_validate({"body": {"a": {"regex": "x", "exists": True}}})
+    with pytest.raises(ValueError, match="invalid regex"):
+        Match.model_validate({"body": {"a": {"regex": "("}}})
+
+
+def test_body_sees_the_request_as_sent_on_any_endpoint() -> None:
+    conversation = read_conversation(
+        parse_chat_request({"model": GPT4O, "messages": [{"role": "user", "content": "x"}]})
+    )
+    request = RequestFacts("responses", GPT4O, conversation, body={"input": "x", "metadata": {"run": "7"}})
+    assert holds({"body": {"metadata.run": "7"}}, request)
+
+
+# --- captures -----------------------------------------------------------------------------------------------------
+
+
+def test_regex_named_groups_are_captured_from_every_text_key() -> None:
+    messages = [
+        {"role": "system", "content": "You speak French."},
+        *tool_round(("c1", "lookup", "order 1234 shipped")),
+    ]
+    messages[1] = {"role": "user", "content": "Where is order 1234 for Ana?"}
+    match = {
+        "user": {"regex": "for (?P<name>\\w+)"},
+        "system": {"regex": "speak (?P<language>\\w+)"},
+        "tool_result": {"name": "lookup", "contains": {"regex": "order (?P<order>\\d+) (?P<status>\\w+)"}},
+        "body": {"metadata.region": {"regex": "(?P<region>eu)-"}},
+    }
+    rule = compiled(match)
+    request = facts(messages=messages, metadata={"region": "eu-west"})
+    assert rule.failures(request) == []
+    assert rule.captures(request) == {
+        "name": "Ana",
+        "language": "French",
+        "order": "1234",
+        "status": "shipped",
+        "region": "eu",
+    }
+    assert rule.capture_names() == {"name", "language", "order", "status", "region"}
+
+
+def test_captures_keep_the_request_s_case_and_skip_groups_that_did_not_take_part() -> None:
+    rule = compiled({"user": {"regex": "weather in (?P<city>[^?]+)(?P<when> today)?"}})
+    assert rule.captures(facts("WEATHER IN São Paulo?")) == {"city": "São Paulo"}
+    assert compiled({"user": "weather"}).captures(facts("weather")) == {}
+
+
+def test_the_first_key_that_captures_a_name_wins() -> None:
+    rule = compiled({"user": {"regex": "(?P<x>u\\w*)"}, "system": {"regex": "(?P<x>s\\w*)"}})
+    request = facts(messages=[{"role": "system", "content": "sys"}, {"role": "user", "content": "usr"}])
+    assert rule.captures(request) == {"x": "usr"}

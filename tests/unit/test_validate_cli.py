@@ -12,7 +12,9 @@ import pytest
 import uvicorn
 import yaml
 from click.testing import CliRunner, Result
+from pydantic import BaseModel
 
+from mockserver import schema
 from mockserver.cli import main
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -174,3 +176,40 @@ def test_serve_starts_on_valid_fixtures(uvicorn_runs: list[tuple[Any, dict[str, 
     [(app, kwargs)] = uvicorn_runs
     assert kwargs["port"] == 0
     assert {e.name for e in app.state.mock.store.entries()} >= {"weather-tool-call", "weather-answer"}
+
+
+def test_schema_covers_every_field_of_every_fixture_model() -> None:
+    definitions = fixture_schema()["$defs"]
+    models: list[type[BaseModel]] = [
+        schema.Match,
+        schema.BodyMatch,
+        schema.TextMatch,
+        schema.ToolResultMatch,
+        schema.Reply,
+    ]
+    models += [schema.ToolCallSpec, schema.ErrorSpec, schema.StreamScript, schema.Fixture]
+    for model in models:
+        [definition] = list(_objects(definitions[model.__name__]))
+        assert set(definition["properties"]) == set(model.model_fields), model.__name__
+
+
+def _objects(definition: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The object schema(s) of a definition, also behind a string/value shorthand ``anyOf``."""
+    if "properties" in definition:
+        yield definition
+    for branch in definition.get("anyOf", []):
+        yield from _objects(branch)
+
+
+def test_schema_knows_body_matches_and_their_shorthand() -> None:
+    validator = jsonschema.Draft202012Validator(fixture_schema())
+
+    def problems(body: Any) -> list[str]:
+        document = {"fixtures": [{"match": {"body": body}, "reply": {"content": "x"}}]}
+        return [e.message for e in validator.iter_errors(document)]
+
+    assert problems({"metadata.user_id": "u1", "temperature": 0.2, "tools.0.function.name": {"regex": "^get_"}}) == []
+    assert problems({"metadata.tier": {"exists": True}, "n": {"equals": None}, "o": {"k": 1}}) == []
+    assert problems({"a": {"regex": 1}}) != []
+    assert problems({"a": {"exists": "yes"}}) != []
+    assert problems(["not", "a", "mapping"]) != []
