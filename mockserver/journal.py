@@ -34,6 +34,7 @@ class JournalEntry:
     latency_ms: float = 0.0
     retry_count: int = 0
     request: JSON | None = None
+    warnings: list[str] = field(default_factory=list)  # what the reply got wrong that nobody asked for
     miss: Callable[[], str] | None = field(default=None, repr=False, compare=False)  # builds the near-miss report
 
     def report(self) -> str | None:
@@ -41,6 +42,10 @@ class JournalEntry:
         if self.near_miss is None and self.miss is not None:
             self.near_miss = self.miss()
         return self.near_miss
+
+    def warn(self, message: str) -> None:
+        """Note a problem with this request's reply (a tool call the request does not allow, a blank template)."""
+        self.warnings.append(message)
 
     def to_json(self) -> JSON:
         """The entry as sent by ``GET /__mock__/journal``."""

@@ -236,6 +236,22 @@ class RecordedFrame(BaseModel):
     data: str
 
 
+Misbehaviour = Literal[
+    "invalid_json_arguments",
+    "schema_violation",
+    "unknown_tool",
+    "duplicate_call_ids",
+    "truncated_tool_call",
+    "empty",
+    "refusal",
+    "content_filter",
+    "reasoning_only",
+]
+MISBEHAVIOUR_CALLS: frozenset[str] = frozenset(
+    {"invalid_json_arguments", "schema_violation", "unknown_tool", "duplicate_call_ids", "truncated_tool_call"}
+)  # the misbehaviours that answer with (broken) tool calls
+
+
 class Reply(BaseModel):
     """What the "model" answers. Content and tool calls left out are generated deterministically."""
 
@@ -254,12 +270,25 @@ class Reply(BaseModel):
     template: bool = Field(
         default=True, description="Fill {{ }} placeholders from the request; recordings send their text verbatim."
     )
+    misbehave: Misbehaviour | None = Field(
+        default=None,
+        description="Answer the way a faulty model does (broken tool calls, refusal, empty, ...); see "
+        "docs/misbehaviour.md. Asked-for misbehaviour is never reported as a warning.",
+    )
 
     @model_validator(mode="after")
     def _error_alone(self) -> Reply:
-        if self.error is not None and (self.content is not None or self.tool_calls):
-            raise ValueError("an error reply cannot also have content or tool_calls")
+        if self.error is not None and (self.content is not None or self.tool_calls or self.misbehave):
+            raise ValueError("an error reply cannot also have content, tool_calls or misbehave")
         return self
+
+    def calls_tools(self) -> bool:
+        """Whether this reply answers with tool calls (scripted, or broken ones it misbehaves with)."""
+        return bool(self.tool_calls) or self.misbehave in MISBEHAVIOUR_CALLS
+
+    def text_only(self) -> bool:
+        """Whether this reply answers with scripted text and no tool call (asked-for misbehaviour is neither)."""
+        return self.error is None and self.misbehave is None and not self.tool_calls and self.content is not None
 
 
 class Fixture(BaseModel):
@@ -289,7 +318,9 @@ class Fixture(BaseModel):
         if self.match.endpoint is not None:
             return (self.match.endpoint,)
         replies = self.replies()
-        speaks = any(r.content is not None or r.tool_calls or r.reasoning_content is not None for r in replies)
+        speaks = any(
+            r.content is not None or r.tool_calls or r.reasoning_content is not None or r.misbehave for r in replies
+        )
         if speaks and not any(r.error is not None for r in replies):
             return TEXT_ENDPOINTS
         return ENDPOINTS

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
@@ -18,9 +19,10 @@ from mockserver.chat_request import decode_json_object
 from mockserver.clarifai.auth import Caller, authenticate
 from mockserver.clarifai.catalog import ResolvedModel
 from mockserver.clarifai.tokens import counter_for
-from mockserver.config import Settings
+from mockserver.config import NoMatch, Settings
 from mockserver.context import AppContext
 from mockserver.engine import ids
+from mockserver.fixtures.checks import Call, strict_error, tool_call_warnings
 from mockserver.fixtures.facts import RequestFacts
 from mockserver.fixtures.templating import render, template_context
 from mockserver.journal import JournalEntry
@@ -41,6 +43,9 @@ from mockserver.wire.stream import reply_delay
 
 R = TypeVar("R")
 _VOLATILE = ("stream", "stream_options")
+STRICT_HEADER = "x-mock-strict"  # "true": a reply with warnings is refused with a 422, as in strict mode
+WARNINGS_HEADER = "x-mock-warnings"  # the entry's warnings, "; "-joined
+logger = logging.getLogger("mockserver")
 
 
 async def journaled(
@@ -114,6 +119,37 @@ def _model(ctx: AppContext, surface: Surface[Any], turn: Turn[Any], entry: Journ
     return model
 
 
+def _check_reply(
+    ctx: AppContext,
+    incoming: Incoming,
+    turn: Turn[Any],
+    reply: Reply,
+    fixture: str,
+    product: Product,
+    entry: JournalEntry,
+) -> None:
+    """Warn about tool calls the request does not allow (asked-for misbehaviour aside): journal, log and
+    ``x-mock-warnings``; in strict mode, or with ``x-mock-strict: true``, refuse the reply with a 422 instead."""
+    completion = product.completion
+    if completion is not None and turn.chat is not None and reply.misbehave is None:
+        for choice in completion.choices:
+            calls = [Call(call.name, call.arguments) for call in choice.tool_calls]
+            cut = choice.finish_reason == "length"
+            for warning in tool_call_warnings(turn.chat, fixture, calls, cut=cut):
+                if warning not in entry.warnings:
+                    entry.warn(warning)
+    if not entry.warnings:
+        return
+    logger.warning("%s %s warnings: %s", incoming.method, incoming.path, "; ".join(entry.warnings))
+    header = header_safe("; ".join(entry.warnings))
+    strict = incoming.headers.get(STRICT_HEADER, "").strip().lower() == "true"
+    if strict or ctx.no_match(entry.namespace) is NoMatch.STRICT:
+        error = strict_error(entry.warnings)
+        error.headers |= {WARNINGS_HEADER: header, FIXTURE_HEADER: header_safe(fixture)}
+        raise error
+    product.answer.headers[WARNINGS_HEADER] = header
+
+
 def _charge(ctx: AppContext, caller: Caller, model: ResolvedModel, product: Product, entry: JournalEntry) -> None:
     entry.usage = product.journal_usage
     entry.cost_usd = ctx.ledger.charge(
@@ -150,6 +186,7 @@ async def _turn(ctx: AppContext, incoming: Incoming, surface: Surface[Any], entr
         incoming.base_url,
     )
     product = surface.build(turn, reply, job)
+    _check_reply(ctx, incoming, turn, reply, fixture, product, entry)
     _charge(ctx, caller, model, product, entry)
     delay = 0.0 if turn.stream else reply_delay(ctx.settings, reply, product.usage.completion_tokens)
     if delay:
