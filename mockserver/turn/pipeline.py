@@ -19,7 +19,7 @@ from mockserver.chat_request import decode_json_object
 from mockserver.clarifai.auth import Caller, authenticate
 from mockserver.clarifai.catalog import ResolvedModel
 from mockserver.clarifai.tokens import counter_for
-from mockserver.config import NoMatch, Settings
+from mockserver.config import Settings
 from mockserver.context import AppContext
 from mockserver.engine import ids
 from mockserver.fixtures.checks import Call, strict_error, tool_call_warnings
@@ -27,7 +27,7 @@ from mockserver.fixtures.facts import RequestFacts
 from mockserver.fixtures.templating import render, template_context
 from mockserver.journal import JournalEntry
 from mockserver.schema import Reply
-from mockserver.turn.resolve import Forward, resolve_reply
+from mockserver.turn.resolve import Forward, is_strict, resolve_reply
 from mockserver.turn.surface import Incoming, Job, Product, Surface, Turn
 from mockserver.types import JSON
 from mockserver.wire.answer import Answer
@@ -43,7 +43,6 @@ from mockserver.wire.stream import reply_delay
 
 R = TypeVar("R")
 _VOLATILE = ("stream", "stream_options")
-STRICT_HEADER = "x-mock-strict"  # "true": a reply with warnings is refused with a 422, as in strict mode
 WARNINGS_HEADER = "x-mock-warnings"  # the entry's warnings, "; "-joined
 logger = logging.getLogger("mockserver")
 
@@ -142,8 +141,7 @@ def _check_reply(
         return
     logger.warning("%s %s warnings: %s", incoming.method, incoming.path, "; ".join(entry.warnings))
     header = header_safe("; ".join(entry.warnings))
-    strict = incoming.headers.get(STRICT_HEADER, "").strip().lower() == "true"
-    if strict or ctx.no_match(entry.namespace) is NoMatch.STRICT:
+    if is_strict(ctx, entry, incoming.headers):
         error = strict_error(entry.warnings)
         error.headers |= {WARNINGS_HEADER: header, FIXTURE_HEADER: header_safe(fixture)}
         raise error
