@@ -154,8 +154,13 @@ def test_tool_choice_and_parallel_rules(
     # ``match.tool_choice`` is named, so the fixture answers even under ``none`` (the implicit rule steps aside).
     match = {"user": "weather", "tool_choice": tool_choice if isinstance(tool_choice, str) else "get_time"}
     script(server, namespace, name="two", match=match, reply={"tool_calls": calls})
-    extra = {} if parallel is None else {"parallel_tool_calls": parallel}
-    client.chat.completions.create(model=GPT4O, messages=ASK, tools=[WEATHER, TIME], tool_choice=tool_choice, **extra)
+    client.chat.completions.create(
+        model=GPT4O,
+        messages=ASK,
+        tools=[WEATHER, TIME],
+        tool_choice=tool_choice,
+        parallel_tool_calls=openai.omit if parallel is None else parallel,
+    )
     assert warnings_of(server, namespace)[0].startswith(warning)
 
 
