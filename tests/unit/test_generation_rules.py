@@ -155,3 +155,9 @@ def test_tool_choice_match_conditions(reply: dict[str, Any], tool_choice: Any, f
     assert not named.failures(
         RequestFacts("chat.completions", "m", read_conversation(_request(tool_choice="required")))
     )
+
+
+def test_a_misbehaving_calling_fixture_still_answers_tool_choice_none() -> None:
+    reply = {"misbehave": "unknown_tool", "tool_calls": [{"name": "get_weather"}]}
+    compiled = CompiledMatch(Fixture.model_validate({"match": {}, "reply": reply}))
+    assert not compiled.failures(RequestFacts("chat.completions", "m", read_conversation(_request(tool_choice="none"))))
