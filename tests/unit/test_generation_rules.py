@@ -161,3 +161,11 @@ def test_a_misbehaving_calling_fixture_still_answers_tool_choice_none() -> None:
     reply = {"misbehave": "unknown_tool", "tool_calls": [{"name": "get_weather"}]}
     compiled = CompiledMatch(Fixture.model_validate({"match": {}, "reply": reply}))
     assert not compiled.failures(RequestFacts("chat.completions", "m", read_conversation(_request(tool_choice="none"))))
+
+
+def test_a_schema_that_cannot_validate_is_a_warning_not_a_crash() -> None:
+    broken = {"type": "object", "properties": {"a": {"$ref": "#/nowhere"}}}
+    tool = {"type": "function", "function": {"name": "t", "parameters": broken}}
+    request = parse_chat_request({"model": "m", "messages": [{"role": "user", "content": "x"}], "tools": [tool]})
+    [warning] = tool_call_warnings(request, "f", [Call("t", '{"a": 1}')])
+    assert warning.startswith("fixture 'f': tool 't' (call 0): its parameters cannot be used to validate")
