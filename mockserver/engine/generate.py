@@ -30,9 +30,18 @@ def generated_tool_calls(request: ChatRequest, seed: int) -> list[ToolCallSpec]:
     if request.tool_choice == "required":
         return [ToolCallSpec(name=name)] if (name := required_pick(request, seed)) else []
     if request.tool_choice in (None, "auto") and request.tools and ends_with_user(request):
-        asked = asked_tools(request)
+        # Under ``auto`` a call is optional: a tool whose schema cannot be satisfied is skipped, not a 400.
+        asked = [name for name in asked_tools(request) if _generable(request, name, seed)]
         return [ToolCallSpec(name=asked[0])] if asked else []
     return []
+
+
+def _generable(request: ChatRequest, name: str, seed: int) -> bool:
+    try:
+        generated_arguments(request, name, seed)
+    except errors.ApiError:
+        return False
+    return True
 
 
 def required_pick(request: ChatRequest, seed: int) -> str | None:

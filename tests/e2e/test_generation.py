@@ -175,3 +175,12 @@ def test_responses_auto_calls_the_tool_too(client: openai.OpenAI) -> None:
     response = client.responses.create(model=GPT4O, input="What's the weather in Tokyo?", tools=[weather])
     [call] = [item for item in response.output if item.type == "function_call"]
     assert json.loads(call.arguments)["location"] == "Tokyo"
+
+
+def test_auto_skips_a_tool_whose_schema_cannot_be_satisfied(client: openai.OpenAI) -> None:
+    impossible = tool("get_weather", {"location": {"type": "string", "minLength": 10_000_000}})
+    completion = ask(client, "What's the weather in Lima?", [impossible])
+    assert completion.choices[0].finish_reason == "stop"
+    with pytest.raises(openai.BadRequestError) as caught:
+        ask(client, "What's the weather in Lima?", [impossible], tool_choice="required")
+    assert "cannot generate a value" in json.dumps(caught.value.body)
