@@ -169,3 +169,8 @@ def test_a_schema_that_cannot_validate_is_a_warning_not_a_crash() -> None:
     request = parse_chat_request({"model": "m", "messages": [{"role": "user", "content": "x"}], "tools": [tool]})
     [warning] = tool_call_warnings(request, "f", [Call("t", '{"a": 1}')])
     assert warning.startswith("fixture 'f': tool 't' (call 0): its parameters cannot be used to validate")
+
+
+def test_a_date_time_property_takes_the_mentioned_day_at_midnight() -> None:
+    schema = {"type": "object", "properties": {"at": {"type": "string", "format": "date-time"}}, "required": ["at"]}
+    assert generate_arguments(schema, 1, context="remind me on 2026-07-01") == {"at": "2026-07-01T00:00:00Z"}

@@ -150,10 +150,13 @@ class Mentions:
 
     def string_for(self, name: str | None, node: Mapping[str, Any]) -> str | None:
         """A mentioned value for a string property: a place for ``location``/``city``…, the quoted phrase for
-        ``query``…, a date for a ``date`` format or name; only when it fits the node (length, pattern)."""
+        ``query``…, a date for a ``date`` (or ``date-time``) format or a date name; only when it fits the node
+        (length, pattern)."""
         value: str | None = None
         if node.get("format") == "date" or (node.get("format") is None and hint_key(name, _DATE_NAMES)):
             value = self.take_date()
+        elif node.get("format") == "date-time" and self.dates:  # a day named without a time: its midnight, UTC
+            value = f"{self.take_date()}T00:00:00Z"
         elif node.get("format") is None and self.place and (key := hint_key(name, _PLACE_NAMES)):
             value = self.place.split(",")[0].strip() if key in ("city", "town") else self.place
         elif node.get("format") is None and hint_key(name, _QUERY_NAMES):
