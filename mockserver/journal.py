@@ -27,6 +27,7 @@ class JournalEntry:
     fixture: str | None = None
     generated: bool = False
     near_miss: str | None = None
+    warnings: list[str] = field(default_factory=list)  # what the reply got wrong that nobody asked for
     status: int = 0
     stream: bool = False
     usage: JSON | None = None
@@ -34,7 +35,6 @@ class JournalEntry:
     latency_ms: float = 0.0
     retry_count: int = 0
     request: JSON | None = None
-    warnings: list[str] = field(default_factory=list)  # what the reply got wrong that nobody asked for
     miss: Callable[[], str] | None = field(default=None, repr=False, compare=False)  # builds the near-miss report
 
     def report(self) -> str | None:
