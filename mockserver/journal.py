@@ -28,6 +28,7 @@ class JournalEntry:
     fixture: str | None = None
     generated: bool = False
     near_miss: str | None = None
+    warnings: list[str] = field(default_factory=list)  # what the reply got wrong that nobody asked for
     status: int = 0
     stream: bool = False
     usage: JSON | None = None
@@ -41,7 +42,6 @@ class JournalEntry:
     streaming: bool = False  # the stream is being written now (frames still to come)
     error: str | None = None  # an error answer's message
     body: bytes | None = field(default=None, repr=False, compare=False)  # raw reply, decoded only if someone reads
-    warnings: list[str] = field(default_factory=list)  # things that went wrong without failing the request
     miss: Callable[[], str] | None = field(default=None, repr=False, compare=False)  # builds the near-miss report
 
     def warn(self, text: str) -> None:

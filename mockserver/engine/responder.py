@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mockserver.chat_request import ChatRequest
@@ -10,12 +10,19 @@ from mockserver.clarifai.catalog import Quirk, ResolvedModel
 from mockserver.clarifai.tokens import TokenCounter
 from mockserver.clarifai.usage import Usage, output_tokens, prompt_tokens, reasoning_budget
 from mockserver.config import ResponseModel
-from mockserver.engine import synth
-from mockserver.engine.generate import dumps, generated_arguments, generated_content, generated_tool_calls
+from mockserver.engine import misbehave, synth
+from mockserver.engine.generate import (
+    dumps,
+    generated_arguments,
+    generated_content,
+    generated_tool_calls,
+    required_pick,
+)
 from mockserver.engine.ids import IdSource
+from mockserver.engine.intent import last_user_text, offered
 from mockserver.fixtures.facts import Conversation
 from mockserver.fixtures.templating import render, render_value, template_context
-from mockserver.schema import Reply, ToolCallSpec
+from mockserver.schema import MISBEHAVIOUR_CALLS, Reply, ToolCallSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +45,7 @@ class Choice:
     finish_reason: str
     reasoning_tokens: int
     output_tokens: int
+    refusal: str | None = None  # ``message.refusal``: the model declined, and there is no content
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +112,72 @@ def _reasoning(ctx: ReplyContext, reply: Reply, seed: int, prompt: int) -> tuple
     return None, reasoning_budget(seed, prompt) if info.reasoning else 0
 
 
+def _any_call(ctx: ReplyContext, seed: int) -> list[ToolCallSpec]:
+    """A call to break when nothing scripts or forces one: the tool ``required`` would pick, else a made-up one."""
+    name = required_pick(ctx.request, seed)
+    if name is not None:
+        return [ToolCallSpec(name=name)]
+    return [ToolCallSpec(name="lookup", arguments={"query": last_user_text(ctx.request)})]
+
+
+def _broken_calls(
+    ctx: ReplyContext, reply: Reply, index: int, template: dict[str, Any] | None, seed: int
+) -> tuple[tuple[ToolCall, ...], str]:
+    """The reply's (or a generated) tool calls, broken the way ``reply.misbehave`` says, and the finish reason."""
+    specs = reply.tool_calls or generated_tool_calls(ctx.request, seed) or _any_call(ctx, seed)
+    calls = list(_tool_calls(ctx, specs, index, template))
+    first, kind = calls[0], reply.misbehave
+    if kind == "invalid_json_arguments":
+        calls[0] = replace(first, arguments=misbehave.invalid_json(first.arguments, seed))
+    elif kind == "schema_violation":
+        tool = ctx.request.tool_named(first.name)
+        broken = misbehave.schema_violation(tool.parameters if tool else None, first.arguments, seed)
+        calls[0] = replace(first, arguments=broken)
+    elif kind == "unknown_tool":
+        names = {tool.name for tool in offered(ctx.request)}
+        calls[0] = replace(first, name=misbehave.unknown_tool(first.name, names, seed))
+    elif kind == "duplicate_call_ids":
+        if len(calls) == 1:  # a second call to share the id with: the same tool, other arguments
+            again = dumps(generated_arguments(ctx.request, first.name, seed + 7))
+            calls.append(replace(first, arguments=again))
+        calls = [replace(call, id=first.id) for call in calls]
+    elif kind == "truncated_tool_call":
+        return (replace(first, arguments=misbehave.cut(first.arguments, seed)),), "length"
+    return tuple(calls), "tool_calls"
+
+
+def _cut_words(text: str, seed: int) -> str:
+    part = misbehave.cut(text, seed)
+    return part.rsplit(" ", 1)[0] if " " in part else part
+
+
+def _misbehaving_choice(ctx: ReplyContext, reply: Reply, index: int, prompt: int) -> Choice:
+    """The choice of a reply that misbehaves on purpose (docs/misbehaviour.md); seeded like every other one."""
+    seed, kind = ctx.seed + index, reply.misbehave
+    template = template_context(ctx.conversation, ctx.model_name()) if reply.template else None
+    reasoning, reasoning_tokens = _reasoning(ctx, reply, seed, prompt)
+    content = refusal = None
+    calls: tuple[ToolCall, ...] = ()
+    finish = "stop"
+    if kind in MISBEHAVIOUR_CALLS:
+        calls, finish = _broken_calls(ctx, reply, index, template, seed)
+    elif kind == "empty":
+        content, reasoning, reasoning_tokens = "", None, 0
+    elif kind == "refusal":
+        refusal = render(reply.content, template) if reply.content is not None else misbehave.refusal(seed)
+    elif kind == "content_filter":
+        full = render(reply.content, template) if reply.content is not None else generated_content(ctx.request, seed)
+        content, finish = _cut_words(full, seed), "content_filter"
+    elif kind == "reasoning_only" and reasoning is None:
+        reasoning = reply.reasoning_content or synth.generate_text(seed ^ 0x5EED, sentences=2)
+        reasoning_tokens = ctx.counter.count(reasoning)
+    visible = output_tokens(content or refusal, [(c.name, c.arguments) for c in calls], ctx.counter)
+    return Choice(index, content, reasoning, calls, finish, reasoning_tokens, visible, refusal)
+
+
 def _build_choice(ctx: ReplyContext, reply: Reply, index: int, prompt: int) -> Choice:
+    if reply.misbehave is not None:
+        return _misbehaving_choice(ctx, reply, index, prompt)
     seed = ctx.seed + index
     specs = reply.tool_calls
     if specs is None and reply.content is None:

@@ -111,12 +111,17 @@ class MockHandle(Transcript):
             self._ctx.release_namespace(self.namespace, self.pat)
 
     def problems(self) -> list[str]:
-        """Reasons to fail the test: requests no fixture matched (strict mode), and unused pinned fixtures when
+        """Reasons to fail the test: requests no fixture matched (strict mode), replies with warnings (a tool call
+        the request does not allow, a template path that leads nowhere), and unused pinned fixtures when
         ``strict`` is ``True``."""
         found = []
-        unmatched = [entry for entry in self.journal if entry.near_miss and entry.status == 404]
+        journal = self.journal
+        unmatched = [entry for entry in journal if entry.near_miss and entry.status == 404]
         if unmatched:
             found.append(unmatched_report(unmatched))
+        warned = [entry for entry in journal if entry.warnings]
+        if warned:
+            found.append(warnings_report(warned))
         if self.strict:
             unused = [name for name in self._pinned_names if self.calls(name) == 0]
             if unused:
@@ -237,6 +242,18 @@ class MockHandle(Transcript):
     def fixture_names(self) -> list[str]:
         """Names of every fixture this test's requests can match, in resolution order."""
         return [entry.name for entry in self._ctx.store.entries(self.namespace)]
+
+
+def warnings_report(entries: list[JournalEntry]) -> str:
+    """The warnings of each of ``entries``, under the request that got them."""
+    lines = [f"{len(entries)} request(s) of this test got a reply with warnings:"]
+    for entry in entries:
+        lines.append(f"  {entry.method} {entry.path} model={entry.model} status={entry.status}")
+        lines += [f"    {warning}" for warning in entry.warnings]
+    lines.append(
+        "Fix the fixture (or the app's tools), or script the fault on purpose with the reply key `misbehave:`."
+    )
+    return "\n".join(lines)
 
 
 def unmatched_report(entries: list[JournalEntry]) -> str:

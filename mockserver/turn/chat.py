@@ -52,7 +52,9 @@ class ChatSurface(Surface[ChatRequest]):
         usage = completion.usage
         headers = dict(reply.headers)
         if not turn.stream:
-            return Product(json_answer(completion_body(completion), headers), usage, usage.to_wire())
+            return Product(
+                json_answer(completion_body(completion), headers), usage, usage.to_wire(), completion=completion
+            )
         script = default_script(job.settings, reply.stream)
         if reply.frames:
             stream = replayed_stream(reply.frames, job.settings.replay_speed, reply.stream or StreamScript())
@@ -60,7 +62,7 @@ class ChatSurface(Surface[ChatRequest]):
             stream = chat_stream(
                 completion, script, self._include_usage(turn.body, job), lambda: _in_stream_error(script, job)
             )
-        return Product(sse_answer(write(stream), headers), usage, usage.to_wire())
+        return Product(sse_answer(write(stream), headers), usage, usage.to_wire(), completion=completion)
 
     @staticmethod
     def _include_usage(chat: ChatRequest, job: Job) -> bool:

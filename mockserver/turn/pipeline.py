@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, TypeVar
@@ -28,6 +27,7 @@ from mockserver.journal import JournalEntry
 from mockserver.schema import Reply
 from mockserver.turn.resolve import Forward, Resolved, resolve_reply
 from mockserver.turn.surface import Incoming, Job, Product, Surface, Turn
+from mockserver.turn.warnings import check_reply, log_warnings, note_warnings
 from mockserver.types import JSON
 from mockserver.wire.answer import Answer
 from mockserver.wire.headers import (
@@ -73,14 +73,12 @@ async def journaled(
         return result
     except errors.ApiError as error:
         entry.status, entry.error = error.status, error.message
-        _note_warnings(entry, error.headers)
+        note_warnings(entry, error.headers)
         raise
     finally:
         entry.latency_ms = round((time.perf_counter() - started) * 1000, 3)
         ctx.journal.add(entry)
-        if entry.warnings:
-            warned = " | ".join(entry.warnings)
-            logger.warning("%s %s (fixture %s): %s", entry.method, entry.path, entry.fixture, warned)
+        log_warnings(entry)
         ctx.observer.journaled(entry)  # metrics and hit counts, from this one place
 
 
@@ -119,22 +117,6 @@ def raise_scripted_error(reply: Reply, fixture: str, template: dict[str, Any]) -
     error = errors.error_from_spec(reply.error.model_copy(update={"message": message}))
     error.headers = {**reply.headers, **error.headers, FIXTURE_HEADER: header_safe(fixture)}
     raise error
-
-
-WARNINGS_HEADER = "x-mock-warnings"  # the journal entry's warnings, joined by " | "
-_WARNINGS_LIMIT = 4000  # header bytes: proxies refuse much longer header lines
-logger = logging.getLogger("mockserver")
-
-
-def warnings_header(warnings: list[str]) -> str:
-    """The warnings as one header value (percent-encoded where HTTP needs it, cut when very long)."""
-    value = header_safe(" | ".join(warnings))
-    return value if len(value) <= _WARNINGS_LIMIT else value[: _WARNINGS_LIMIT - 1] + "…"
-
-
-def _note_warnings(entry: JournalEntry, headers: dict[str, str]) -> None:
-    if entry.warnings:
-        headers[WARNINGS_HEADER] = warnings_header(entry.warnings)
 
 
 def _reply_model(settings: Settings, model: ResolvedModel) -> str:
@@ -206,6 +188,7 @@ async def _turn(
         incoming.base_url,
     )
     product = surface.build(turn, reply, job)
+    check_reply(ctx, incoming, turn, reply, fixture, product, entry)
     _charge(ctx, caller, model, product, entry)
     delay = 0.0 if turn.stream else reply_delay(ctx.settings, reply, product.usage.completion_tokens)
     if delay:
@@ -213,7 +196,7 @@ async def _turn(
     answer = product.answer
     answer.headers[FIXTURE_HEADER] = header_safe(fixture)
     answer.headers[USAGE_METHOD_HEADER] = f"{counter.method}; {'exact' if counter.exact else 'approximate'}"
-    _note_warnings(entry, answer.headers)
+    note_warnings(entry, answer.headers)
     ctx.observer.answered(entry, answer)  # keeps the reply (a stream's frames, timed) for the inspector
     return answer
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mockserver import errors
@@ -15,6 +16,12 @@ from mockserver.record.recorder import Recorder, RecordingKey, merged_report
 from mockserver.schema import Reply
 
 GENERATED = "(generated)"
+STRICT_HEADER = "x-mock-strict"  # "true": this request is strict (misses and reply warnings are errors)
+
+
+def is_strict(ctx: AppContext, entry: JournalEntry, headers: Mapping[str, str]) -> bool:
+    """Whether misses and reply warnings are errors: strict mode for the namespace, or ``x-mock-strict: true``."""
+    return headers.get(STRICT_HEADER, "").strip().lower() == "true" or ctx.no_match(entry.namespace) is NoMatch.STRICT
 
 
 @dataclass(frozen=True)
@@ -41,9 +48,11 @@ def _forward(recorder: Recorder, caller: Caller, facts: RequestFacts, entry: Jou
     return Forward(caller, key, recorder)
 
 
-def unmatched(ctx: AppContext, miss: Miss, entry: JournalEntry) -> tuple[Reply, str]:
+def unmatched(
+    ctx: AppContext, miss: Miss, entry: JournalEntry, headers: Mapping[str, str] | None = None
+) -> tuple[Reply, str]:
     """What a miss gets: a 404 naming the near misses in strict mode, else an empty reply to generate."""
-    if ctx.no_match(entry.namespace) is NoMatch.STRICT:
+    if is_strict(ctx, entry, headers or {}):
         entry.near_miss = miss.report()
         raise errors.no_fixture_matched(entry.near_miss)
     entry.miss = miss.report  # generated replies keep their report for the journal, built only if someone reads it
@@ -67,7 +76,7 @@ def resolve_reply(
     if isinstance(found, Hit):
         return _hit(found, entry)
     if recorder is None:
-        return (*unmatched(ctx, found, entry), {})
+        return (*unmatched(ctx, found, entry, facts.headers), {})
     recorded = recorder.store.resolve(facts, entry.namespace)
     if isinstance(recorded, Hit):
         return _hit(recorded, entry)
@@ -76,4 +85,4 @@ def resolve_reply(
         raise errors.no_fixture_matched(entry.near_miss)
     if can_forward:
         return _forward(recorder, caller, facts, entry)
-    return (*unmatched(ctx, found, entry), {})
+    return (*unmatched(ctx, found, entry, facts.headers), {})

@@ -44,5 +44,7 @@ class ResponsesSurface(Surface[ResponsesRequest]):
         headers = dict(reply.headers)
         if turn.stream:
             stream = responses_stream(shell, completion, default_script(job.settings, reply.stream))
-            return Product(sse_answer(write(stream), headers), usage, usage_body(usage))
-        return Product(json_answer(response_body(shell, completion), headers), usage, usage_body(usage))
+            return Product(sse_answer(write(stream), headers), usage, usage_body(usage), completion=completion)
+        return Product(
+            json_answer(response_body(shell, completion), headers), usage, usage_body(usage), completion=completion
+        )

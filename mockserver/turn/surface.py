@@ -13,6 +13,7 @@ from mockserver.clarifai.tokens import TokenCounter
 from mockserver.clarifai.usage import Usage
 from mockserver.config import Settings
 from mockserver.engine.ids import IdSource
+from mockserver.engine.responder import Completion
 from mockserver.fixtures.facts import Conversation
 from mockserver.schema import Endpoint, Reply
 from mockserver.types import JSON
@@ -74,6 +75,7 @@ class Product:
     usage: Usage
     journal_usage: JSON | None
     amount: float | None = None
+    completion: Completion | None = None  # the text-and-tools answer, for the pipeline's tool-call checks
 
 
 class Surface(ABC, Generic[B]):

@@ -55,6 +55,8 @@ def _choice_deltas(choice: Choice, script: StreamScript) -> list[tuple[JSON, int
     if choice.reasoning:
         pieces = split_text(choice.reasoning, script.chunk_tokens)
         deltas += [({"reasoning_content": piece}, _words(piece)) for piece in pieces]
+    if choice.refusal:
+        deltas += [({"refusal": piece}, _words(piece)) for piece in split_text(choice.refusal, script.chunk_tokens)]
     if choice.content:
         deltas += [({"content": piece}, _words(piece)) for piece in split_text(choice.content, script.chunk_tokens)]
     deltas += [(delta, 1) for delta in _tool_deltas(choice.tool_calls, script)]
@@ -94,7 +96,7 @@ def build_frames(completion: Completion, script: StreamScript, include_usage: bo
 
 
 def _choice_body(choice: Choice) -> JSON:
-    message: JSON = {"role": "assistant", "content": choice.content, "refusal": None}
+    message: JSON = {"role": "assistant", "content": choice.content, "refusal": choice.refusal}
     if choice.reasoning is not None:
         message["reasoning_content"] = choice.reasoning
     if choice.tool_calls:

@@ -118,6 +118,11 @@ def _message_item(item_id: str, text: str, status: str) -> JSON:
     return {"type": "message", "id": item_id, "status": status, "role": "assistant", "content": content}
 
 
+def _refusal_item(item_id: str, text: str, status: str) -> JSON:
+    content = [{"type": "refusal", "refusal": text}]
+    return {"type": "message", "id": item_id, "status": status, "role": "assistant", "content": content}
+
+
 def _call_item(item_id: str, call: ToolCall, arguments: str, status: str) -> JSON:
     return {
         "type": "function_call",
@@ -135,8 +140,10 @@ def output_items(choice: Choice, response_id: str) -> list[JSON]:
     items: list[JSON] = []
     if choice.reasoning is not None:
         items.append(_reasoning_item(_item_id("rs_", response_id, len(items)), choice.reasoning, status))
-    if choice.content or not choice.tool_calls:
-        items.append(_message_item(_item_id("msg_", response_id, len(items)), choice.content or "", status))
+    if choice.refusal is not None:
+        items.append(_refusal_item(_item_id("msg_", response_id, len(items)), choice.refusal, status))
+    elif choice.content or (choice.content is not None and not choice.tool_calls):  # reasoning_only: no message
+        items.append(_message_item(_item_id("msg_", response_id, len(items)), choice.content, status))
     for call in choice.tool_calls:
         items.append(_call_item(_item_id("fc_", response_id, len(items)), call, call.arguments, status))
     return items
@@ -181,6 +188,14 @@ def _message_events(events: _Events, index: int, item: JSON, script: StreamScrip
     where: JSON = {"item_id": item["id"], "output_index": index, "content_index": 0}
     part = item["content"][0]
     events.add("response.output_item.added", output_index=index, item={**item, "content": [], "status": "in_progress"})
+    if part["type"] == "refusal":
+        events.add("response.content_part.added", **where, part={**part, "refusal": ""})
+        for piece in split_text(part["refusal"], script.chunk_tokens):
+            events.add("response.refusal.delta", 1, **where, delta=piece)
+        events.add("response.refusal.done", **where, refusal=part["refusal"])
+        events.add("response.content_part.done", **where, part=part)
+        events.add("response.output_item.done", output_index=index, item=item)
+        return
     events.add("response.content_part.added", **where, part={**part, "text": ""})
     for piece in split_text(part["text"], script.chunk_tokens):
         events.add("response.output_text.delta", 1, **where, delta=piece, logprobs=[])

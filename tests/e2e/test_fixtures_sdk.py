@@ -47,6 +47,7 @@ def tool(name: str, properties: dict[str, Any]) -> ChatCompletionFunctionToolPar
 
 
 LOOKUP = tool("lookup", {"query": {"type": "string"}, "scope": {"type": "string", "enum": ["web", "docs"]}})
+LOOKUP["function"]["parameters"]["required"] = ["query"]  # the fixtures script only the query (tool-call checks)
 TRIP_TOOLS = [
     tool("search_flights", {"destination": {"type": "string"}}),
     tool("book_flight", {"flight": {"type": "string"}}),

@@ -26,6 +26,8 @@ filterwarnings = error
 
 COMMON = """
 GPT4O = "openai/chat-completion/models/gpt-4o"
+CITY = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+WEATHER = [{"type": "function", "function": {"name": "get_weather", "parameters": CITY}}]
 
 
 def ask(client, text="hello", **extra):
@@ -89,7 +91,8 @@ def test_async_streaming(clarifai_mock):
 
 @pytest.mark.clarifai_mock(fixtures=["data/marker.yaml"])
 def test_marker_fixtures_load_relative_to_the_test_file(clarifai_mock):
-    assert ask(clarifai_mock.client(), "weather").choices[0].message.tool_calls[0].function.name == "get_weather"
+    reply = ask(clarifai_mock.client(), "weather", tools=WEATHER)
+    assert reply.choices[0].message.tool_calls[0].function.name == "get_weather"
     assert clarifai_mock.tool_calls() == ["get_weather"]
 
 
@@ -109,7 +112,7 @@ def test_an_unscripted_request_fails_at_teardown(clarifai_mock):
 
 @pytest.mark.clarifai_mock(fixtures=["data/marker.yaml"], strict=True)
 def test_a_strict_marker_lists_unused_fixtures(clarifai_mock):
-    ask(clarifai_mock.client(), "weather")
+    ask(clarifai_mock.client(), "weather", tools=WEATHER)
 
 
 @pytest.mark.clarifai_mock(fixtures="data/marker.yaml", strct=True)

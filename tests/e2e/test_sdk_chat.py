@@ -367,8 +367,9 @@ def test_tool_call_ids_follow_the_model_style(client: openai.OpenAI) -> None:
     assert function_call(completion).id.startswith("toolu_01")
 
 
-def test_auto_tool_choice_answers_in_text(client: openai.OpenAI) -> None:
-    completion = complete(client, ASK_WEATHER, tools=[WEATHER_TOOL], tool_choice="auto")
+def test_auto_tool_choice_answers_in_text_when_no_tool_is_asked_for(client: openai.OpenAI) -> None:
+    joke: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Tell me a joke."}]
+    completion = complete(client, joke, tools=[WEATHER_TOOL], tool_choice="auto")
     assert completion.choices[0].finish_reason == "stop"
     assert completion.choices[0].message.tool_calls is None
     assert completion.choices[0].message.content

@@ -181,7 +181,9 @@ def test_a_question_without_a_place_still_gets_a_call(client: openai.OpenAI) -> 
 
 
 def test_an_answer_that_cannot_be_built_says_why(client: openai.OpenAI, server: MockServer, namespace: str) -> None:
-    """A result with no usable field: the placeholders fall back or are reported, never silently blank."""
+    """A result with no usable field: the placeholders fall back or are reported, never silently blank (in generate
+    mode the reply goes out with its warning; strict mode refuses it, see test_tool_call_checks)."""
+    server.context.bind_namespace(namespace, no_match=NoMatch.GENERATE)
     messages: list[ChatCompletionMessageParam] = [
         {"role": "user", "content": "weather?"},
         {

@@ -23,18 +23,22 @@ def generate_text(seed: int, *, sentences: int | None = None) -> str:
     return " ".join(fake.sentence() for _ in range(sentences))
 
 
-def generate_value(schema: Mapping[str, Any], seed: int, *, name: str | None = None) -> Any:
+def generate_value(schema: Mapping[str, Any], seed: int, *, name: str | None = None, context: str | None = None) -> Any:
     """A deterministic, JSON-serialisable value that validates against ``schema``; ``name`` is its property name.
 
     ``$ref`` pointers resolve against ``schema`` itself. Recursion is cut off by depth, and a schema that
-    cannot terminate (a required field that always recurses) yields ``None`` at the innermost level.
+    cannot terminate (a required field that always recurses) yields ``None`` at the innermost level. ``context``
+    is conversation text whose mentions (a place, a quoted phrase, numbers, dates, enum options) are used first.
     """
-    return build_value(schema, seed, name)
+    return build_value(schema, seed, name, context)
 
 
-def generate_arguments(parameters: Mapping[str, Any] | None, seed: int) -> dict[str, Any]:
-    """Arguments for a tool call whose ``parameters`` JSON Schema is given; ``{}`` when there is none."""
+def generate_arguments(
+    parameters: Mapping[str, Any] | None, seed: int, *, context: str | None = None
+) -> dict[str, Any]:
+    """Arguments for a tool call whose ``parameters`` JSON Schema is given (``{}`` when there is none), taking
+    the values ``context`` mentions first."""
     if not parameters:
         return {}
-    value = generate_value(parameters, seed)
+    value = generate_value(parameters, seed, context=context)
     return value if isinstance(value, dict) else {}

@@ -109,11 +109,12 @@ NUMBER_HINTS: dict[str, tuple[float, float, int]] = _aliases(
 
 
 def hint_key(name: str | None, keys: Container[str]) -> str | None:
-    """The hint table key for a property name: the whole snake_cased name, else its last word."""
+    """The hint table key for a property name: the whole snake_cased name, else its last word, else its first
+    (``temperature_c`` is a temperature)."""
     if not name:
         return None
     key = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower().replace("-", "_").replace(" ", "_")
-    for candidate in (key, key.rsplit("_", 1)[-1]):
+    for candidate in (key, key.rsplit("_", 1)[-1], key.split("_", 1)[0]):
         if candidate in keys:
             return candidate
     return None

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 from faker import Faker
 
 from mockserver.engine.synth.hints import hint_key, singular
+from mockserver.engine.synth.mentions import Mentions
 from mockserver.engine.synth.numbers import gen_number
 from mockserver.engine.synth.seeding import _faker, subseed
 from mockserver.engine.synth.strings import gen_string
@@ -36,15 +37,17 @@ _TYPE_MARKERS = (
 )
 
 
-def build_value(schema: Any, seed: int, name: str | None) -> Any:
-    """The value for ``schema`` (see ``generate_value``)."""
-    return _gen(_Ctx(schema if isinstance(schema, Mapping) else {}, seed), schema, "$", name, 0)
+def build_value(schema: Any, seed: int, name: str | None, context: str | None = None) -> Any:
+    """The value for ``schema`` (see ``generate_value``); values ``context`` mentions are used before inventing."""
+    mentions = Mentions.of(context) if context else None
+    return _gen(_Ctx(schema if isinstance(schema, Mapping) else {}, seed, mentions), schema, "$", name, 0)
 
 
 @dataclass(frozen=True)
 class _Ctx:
     root: Mapping[str, Any]
     seed: int
+    mentions: Mentions | None = None  # what the conversation already says (place, quoted phrase, numbers, …)
     budget: list[int] = field(default_factory=lambda: [MAX_NODES])
 
     def rng(self, path: str) -> random.Random:
@@ -67,8 +70,14 @@ def _gen(ctx: _Ctx, schema: Any, path: str, name: str | None, depth: int) -> Any
         return copy.deepcopy(node["const"])
     options = node.get("enum")
     if isinstance(options, list) and options:
+        named, option = ctx.mentions.enum_option(options) if ctx.mentions else (False, None)
+        if named:
+            return option
         return copy.deepcopy(options[0] if hint_key(name, ("unit", "units")) else ctx.rng(path).choice(options))
     kind = _infer_type(node, depth >= _MAX_DEPTH)
+    mentioned = _mentioned(ctx, node, name, kind)
+    if mentioned is not None:
+        return mentioned
     if kind == "object":
         return _gen_object(ctx, node, path, depth)
     if kind == "array":
@@ -80,6 +89,17 @@ def _gen(ctx: _Ctx, schema: Any, path: str, name: str | None, depth: int) -> Any
     if kind == "null":
         return None
     return gen_string(ctx.rng(path), ctx.faker(path), node, name)
+
+
+def _mentioned(ctx: _Ctx, node: Mapping[str, Any], name: str | None, kind: str) -> Any:
+    """A value the conversation mentions for a named string or number property, else ``None``."""
+    if ctx.mentions is None or name is None:
+        return None
+    if kind == "string":
+        return ctx.mentions.string_for(name, node)
+    if kind in ("integer", "number"):
+        return ctx.mentions.number_for(node, kind == "integer")
+    return None
 
 
 def _as_dict(schema: Any) -> dict[str, Any]:
