@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mockserver import errors
+from mockserver.config import ResponseModel
 
 _HOSTS = re.compile(r"^https?://(?:www\.)?clarifai\.com/", re.IGNORECASE)
 _VERSION = re.compile(r"/versions/([0-9a-fA-F]{32})/?$")
@@ -95,6 +96,14 @@ class ResolvedModel:
     def canonical(self) -> str:
         """The one id every form of this model normalises to."""
         return self.info.id
+
+    def reply_name(self, style: ResponseModel) -> str:
+        """The ``model`` a reply names (and ``{{ model }}`` fills), as the ``response_model`` setting says."""
+        if style is ResponseModel.CANONICAL:
+            return self.canonical
+        if style is ResponseModel.BACKEND:
+            return self.info.backend or self.canonical
+        return self.requested
 
 
 def canonical_id(model: str) -> tuple[str, str | None]:

@@ -73,11 +73,7 @@ class ReplyContext:
 
     def model_name(self) -> str:
         """The ``model`` field of the reply."""
-        if self.response_model is ResponseModel.CANONICAL:
-            return self.model.canonical
-        if self.response_model is ResponseModel.BACKEND:
-            return self.model.info.backend or self.model.canonical
-        return self.model.requested
+        return self.model.reply_name(self.response_model)
 
 
 def _cut_at_stop(text: str, stop: str | list[str] | None) -> tuple[str, bool]:

@@ -18,7 +18,7 @@ from mockserver.chat_request import decode_json_object
 from mockserver.clarifai.auth import Caller, authenticate
 from mockserver.clarifai.catalog import ResolvedModel
 from mockserver.clarifai.tokens import counter_for
-from mockserver.config import ResponseModel, Settings
+from mockserver.config import Settings
 from mockserver.context import AppContext
 from mockserver.engine import ids
 from mockserver.fixtures.facts import RequestFacts
@@ -119,22 +119,13 @@ def raise_scripted_error(reply: Reply, fixture: str, template: dict[str, Any]) -
     raise error
 
 
-def _reply_model(settings: Settings, model: ResolvedModel) -> str:
-    """The ``model`` a reply names (and ``{{ model }}`` fills), as the ``response_model`` setting says."""
-    if settings.response_model is ResponseModel.CANONICAL:
-        return model.canonical
-    if settings.response_model is ResponseModel.BACKEND:
-        return model.info.backend or model.canonical
-    return model.requested
-
-
 def _filled(
     ctx: AppContext, turn: Turn[Any], model: ResolvedModel, resolved: Resolved, entry: JournalEntry
 ) -> tuple[Reply, str]:
     """The resolved reply with its templates filled (placeholders that led nowhere become warnings), and the name
     of what gave it; a scripted error is raised here."""
     reply, fixture, captures = resolved
-    template = template_context(turn.conversation, _reply_model(ctx.settings, model), captures)
+    template = template_context(turn.conversation, model.reply_name(ctx.settings.response_model), captures)
     reply, missing = render_reply(reply, template)
     for problem in missing:
         entry.warn(f"fixture {fixture!r}: {problem}")
@@ -149,6 +140,12 @@ def _model(ctx: AppContext, surface: Surface[Any], turn: Turn[Any], entry: Journ
         raise errors.wrong_model_kind(turn.model, model.info.kind.value, surface.label)
     surface.check(turn, model)
     return model
+
+
+def _job(ctx: AppContext, incoming: Incoming, model: ResolvedModel, digest: str, pin: int | None) -> Job:
+    counter = counter_for(model.info.tokenizer, exact=model.info.owner == "openai")
+    ids_ = ids.IdSource(digest, pin)
+    return Job(ctx.settings, model, counter, ids_, ids.seed_of(digest), incoming.request_id, incoming.base_url)
 
 
 def _charge(ctx: AppContext, caller: Caller, model: ResolvedModel, product: Product, entry: JournalEntry) -> None:
@@ -176,17 +173,8 @@ async def _turn(
     if isinstance(resolved, Forward):
         return await forward(resolved)
     reply, fixture = _filled(ctx, turn, model, resolved, entry)
-    info = model.info
-    counter = counter_for(info.tokenizer, exact=info.owner == "openai")
-    job = Job(
-        ctx.settings,
-        model,
-        counter,
-        ids.IdSource(digest, pin),
-        ids.seed_of(digest),
-        incoming.request_id,
-        incoming.base_url,
-    )
+    job = _job(ctx, incoming, model, digest, pin)
+    counter = job.counter
     product = surface.build(turn, reply, job)
     check_reply(ctx, incoming, turn, reply, fixture, product, entry)
     _charge(ctx, caller, model, product, entry)
