@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from mockserver import errors
 from mockserver.chat_request import ChatRequest
-from mockserver.engine import synth
+from mockserver.engine import prose, synth
 from mockserver.schema import ToolCallSpec
 
 
@@ -33,8 +33,8 @@ def generated_content(request: ChatRequest, seed: int) -> str:
         )
         return dumps(value)
     if response_format is not None and response_format.type == "json_object":
-        return dumps({"answer": synth.generate_text(seed, sentences=1), "confidence": 0.5 + seed % 50 / 100})
-    return synth.generate_text(seed)
+        return dumps({"answer": prose.text(seed, sentences=1), "confidence": 0.5 + seed % 50 / 100})
+    return prose.text(seed)
 
 
 def generated_arguments(request: ChatRequest, name: str, seed: int) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from mockserver.clarifai.catalog import Quirk, ResolvedModel
 from mockserver.clarifai.tokens import TokenCounter
 from mockserver.clarifai.usage import Usage, output_tokens, prompt_tokens, reasoning_budget
 from mockserver.config import ResponseModel
-from mockserver.engine import synth
+from mockserver.engine import prose
 from mockserver.engine.generate import dumps, generated_arguments, generated_content, generated_tool_calls
 from mockserver.engine.ids import IdSource
 from mockserver.fixtures.facts import Conversation
@@ -98,7 +98,7 @@ def _reasoning(ctx: ReplyContext, reply: Reply, seed: int, prompt: int) -> tuple
     info = ctx.model.info
     text = reply.reasoning_content
     if text is None and Quirk.REASONING_CONTENT in info.quirks:
-        text = synth.generate_text(seed ^ 0x5EED, sentences=2)
+        text = prose.text(seed ^ 0x5EED, sentences=2)
     if text is not None:
         return text, ctx.counter.count(text)
     return None, reasoning_budget(seed, prompt) if info.reasoning else 0
