@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from mockserver import errors
 from mockserver.chat_request import ChatRequest
-from mockserver.engine import prose, synth
+from mockserver.engine import prose
 from mockserver.schema import ToolCallSpec
 
 
@@ -28,6 +28,8 @@ def generated_content(request: ChatRequest, seed: int) -> str:
     response_format = request.response_format
     if response_format is not None and response_format.type == "json_schema":
         schema = response_format.json_schema.schema_ if response_format.json_schema else None
+        from mockserver.engine import synth  # Faker loads with it (~70 ms): only once a schema needs a value
+
         value = _from_schema(
             "response_format.json_schema.schema", lambda: synth.generate_value(schema or {"type": "object"}, seed)
         )
@@ -43,6 +45,8 @@ def generated_arguments(request: ChatRequest, name: str, seed: int) -> dict[str,
     if tool is None:
         return {}
     position = next(i for i, t in enumerate(request.tools or []) if t.function is tool)
+    from mockserver.engine import synth  # see generated_content
+
     return _from_schema(
         f"tools[{position}].function.parameters", lambda: synth.generate_arguments(tool.parameters, seed)
     )
