@@ -105,18 +105,31 @@ def calls(running: dict[str, targets.Running]) -> list[tuple[str, str, load.Call
     return plan
 
 
-def rounds(plan: list[tuple[str, str, load.Call]], options: Options) -> dict[tuple[str, str], float]:
-    """Median requests/s of each (row, target) over alternating rounds (the order rotates every round)."""
+Medians = dict[tuple[str, str], float]
+
+
+def rounds(plan: list[tuple[str, str, load.Call]], pids: dict[str, int], options: Options) -> tuple[Medians, Medians]:
+    """Median requests/s of each (row, target) over alternating rounds (the order rotates every round), and the
+    median server CPU time per request in µs (steadier than the rate on a busy machine)."""
     if not options.quick:
         for _, _, call in plan:  # warm-up: imports, lazy tables, connection pools
             load.rate(call, 1, LOAD_CPU)
-    results: dict[tuple[str, str], list[float]] = {}
+    rates: dict[tuple[str, str], list[float]] = {}
+    costs: dict[tuple[str, str], list[float]] = {}
     for number in range(options.rounds):
         shift = number % len(plan)
         for row, name, call in plan[shift:] + plan[:shift]:
-            results.setdefault((row, name), []).append(load.rate(call, options.seconds, LOAD_CPU))
+            before = targets.cpu_seconds(pids[name])
+            rate = load.rate(call, options.seconds, LOAD_CPU)
+            used = targets.cpu_seconds(pids[name]) - before
+            rates.setdefault((row, name), []).append(rate)
+            costs.setdefault((row, name), []).append(used / (rate * options.seconds) * 1e6)
         print(f"  round {number + 1}/{options.rounds} done", file=sys.stderr, flush=True)
-    return {key: statistics.median(values) for key, values in results.items()}
+    return _medians(rates), _medians(costs)
+
+
+def _medians(found: dict[tuple[str, str], list[float]]) -> Medians:
+    return {key: statistics.median(values) for key, values in found.items()}
 
 
 def throughput_table(medians: dict[tuple[str, str], float], names: list[str]) -> list[str]:
@@ -137,7 +150,10 @@ def throughput_table(medians: dict[tuple[str, str], float], names: list[str]) ->
     return lines
 
 
-def memory(target: targets.Target, call: load.Call | None, options: Options, log: Path) -> tuple[float, float, float]:
+Memory = tuple[float, float]  # VmRSS, RssAnon (MiB)
+
+
+def memory(target: targets.Target, call: load.Call | None, options: Options, log: Path) -> tuple[float, Memory, Memory]:
     """Spawn to first 200 (median of 3, 1 when quick), idle RSS, RSS after ``options.requests`` requests."""
     spawns = []
     for _ in range(1 if options.quick else 3):
@@ -189,7 +205,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             print(f"note: aimock skipped ({why})")
         running = {target.name: target.start(SERVER_CPU, log) for target in chosen}
         try:
-            medians = rounds(calls(running), options)
+            pids = {name: server.process.pid for name, server in running.items()}
+            medians, costs = rounds(calls(running), pids, options)
         finally:
             for server in running.values():
                 server.stop()
@@ -197,13 +214,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         rounds_said = f"median of {options.rounds} alternating rounds, {options.seconds:g} s each"
         print(f"\nThroughput, ratio to bare Starlette ({rounds_said})")
         print("\n".join(throughput_table(medians, names)))
+        print("\nServer CPU time per request, µs (median; lower is better)")
+        print("| | " + " | ".join(names) + " |\n" + "|---" * (len(names) + 1) + "|")
+        for row in ("scripted", "generated", "streaming"):
+            cells = [f"{costs[(row, name)]:,.0f}" if (row, name) in costs else "—" for name in names]
+            print(f"| {row} | " + " | ".join(cells) + " |")
 
         print("\nStart-up and memory (spawn → first 200 on the health route; VmRSS)")
-        print(f"| | spawn → first 200 | idle RSS | RSS after {options.requests:,} requests |\n|---|---|---|---|")
+        print(f"| | spawn → first 200 | idle RSS (private) | RSS after {options.requests:,} requests (private) |")
+        print("|---|---|---|---|")
         for target in chosen:
             text = "bench generated reply" if target.name == "clarifai-mock" else "bench scripted reply"
             spawn, idle, busy = memory(target, load.Call("", chat(text), AUTH), options, log)
-            print(f"| {target.name} | {spawn:.2f} s | {idle:.0f} MiB | {busy:.0f} MiB |")
+            idle_said, busy_said = (f"{total:.0f} ({private:.0f}) MiB" for total, private in (idle, busy))
+            print(f"| {target.name} | {spawn:.2f} s | {idle_said} | {busy_said} |")
 
         print("\nPython start-up costs (medians of 3 fresh processes)\n| | |\n|---|---|")
         print("\n".join(python_costs()))

@@ -43,12 +43,21 @@ def pinned(command: list[str], cpu: int | None) -> tuple[list[str], Callable[[],
     return command, lambda: os.sched_setaffinity(0, {cpu})
 
 
-def rss_mib(pid: int) -> float:
-    """Resident memory of ``pid`` in MiB."""
+def rss_mib(pid: int) -> tuple[float, float]:
+    """Resident memory of ``pid`` in MiB: all of it (``VmRSS``) and the private part (``RssAnon``), which leaves
+    out file-backed pages such as a shared library's read-only tables."""
+    found = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for {pid}")
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "RssAnon"):
+            found[name] = int(value.split()[0]) / 1024
+    return found["VmRSS"], found["RssAnon"]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time ``pid`` has used, from ``/proc/<pid>/stat``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -66,8 +75,8 @@ class Running:
         """Where chat completions go."""
         return f"http://127.0.0.1:{self.port}{self.chat_path}"
 
-    def rss(self) -> float:
-        """Resident memory now, MiB."""
+    def rss(self) -> tuple[float, float]:
+        """Resident memory now (all, private), MiB."""
         return rss_mib(self.process.pid)
 
     def stop(self) -> None:
