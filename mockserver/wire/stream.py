@@ -26,6 +26,8 @@ from mockserver.errors import StreamDisconnect
 from mockserver.schema import RecordedFrame, Reply, StreamScript
 from mockserver.types import JSON
 from mockserver.wire import sse
+from mockserver.wire.answer import Answer, sse_answer
+from mockserver.wire.headers import SSE_HEADERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +108,21 @@ def _unpaced(stream: Stream) -> bool:
     return script.fault in (None, "no_done") and not script.keepalive_every and not any(stream.waits)
 
 
+def _whole(stream: Stream) -> bytes:
+    return b"".join([*stream.pieces, stream.end if stream.script.fault != "no_done" else b""])
+
+
+def stream_answer(stream: Stream, headers: dict[str, str]) -> Answer:
+    """The stream as an answer: written on time piece by piece, or, when nothing is timed, one whole body.
+
+    A whole body has a ``content-length`` instead of chunked encoding and skips the server's per-stream task
+    machinery; the bytes are the same events, which every SSE client reads the same way.
+    """
+    if _unpaced(stream):
+        return Answer({**headers, **SSE_HEADERS}, _whole(stream))
+    return sse_answer(write(stream), headers)
+
+
 async def write(stream: Stream) -> AsyncIterator[bytes]:
     """The body of the stream, piece by piece, on time; all in one piece when nothing is timed.
 
@@ -114,7 +131,7 @@ async def write(stream: Stream) -> AsyncIterator[bytes]:
     """
     script = stream.script
     if _unpaced(stream):
-        yield b"".join([*stream.pieces, stream.end if script.fault != "no_done" else b""])
+        yield _whole(stream)
         return
     fault_at = min(script.fault_after, len(stream.pieces)) if script.fault not in (None, "no_done") else None
     loop = asyncio.get_running_loop()
