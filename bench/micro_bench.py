@@ -112,7 +112,7 @@ def main() -> None:
     _count.cache_clear()
     print("| work | before, µs | after, µs | speed-up |\n|---|---|---|---|")
     for label, before, after in rows:
-        print(f"| {label} | {before:,.2f} | {after:,.2f} | {before / after:.1f}× |")
+        print(f"| {label} | {before:,.2f} | {after:,.2f} | {before / after:.1f}x |")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,13 @@
-"""Cheap deterministic prose for generated replies: words drawn from a fixed table by a ``random.Random`` per seed.
+"""Cheap deterministic prose for generated replies: words drawn from a fixed table by a small generator per seed.
 
 Faker (``synth.generate_text``) costs tens of microseconds a sentence and megabytes at import; a generated reply
-only needs plausible, reproducible filler, so this draws from one precomputed table instead. The same seed gives
-the same text in every process and on every Python version (``random.Random(int)`` and ``choices`` are stable).
+only needs plausible, reproducible filler, so this draws from one precomputed table instead.
 """
 
 from __future__ import annotations
 
-import random
+from collections.abc import Iterator
+from functools import cache
 
 # Common English words, lowercase, none with a full stop: a sentence's only "." is its last character.
 _TABLE = """
@@ -69,16 +69,51 @@ _TABLE = """
 WORDS: tuple[str, ...] = tuple(_TABLE.split())
 
 
-def sentence(rng: random.Random) -> str:
+_MASK = (1 << 64) - 1
+_TABLE_BITS = 12  # 4,096 precomputed sentences: 4,096**n different n-sentence texts
+
+
+def _draws(seed: int) -> Iterator[int]:
+    """splitmix64 from ``seed``: fixed integer arithmetic, so the same seed gives the same text everywhere."""
+    state = seed & _MASK
+    while True:
+        state = (state + 0x9E3779B97F4A7C15) & _MASK
+        z = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+        yield z ^ (z >> 31)
+
+
+def _sentence(draws: Iterator[int]) -> str:
     """One sentence of 4 to 9 words, capitalised, ending in a full stop."""
-    words = rng.choices(WORDS, k=rng.randint(4, 9))
+    size = len(WORDS)
+    words = [WORDS[next(draws) % size] for _ in range(4 + next(draws) % 6)]
     return words[0].capitalize() + " " + " ".join(words[1:]) + "."
 
 
+@cache
+def _sentences() -> tuple[str, ...]:
+    """The sentence table, built on first use (~10 ms, once per process) from a fixed seed."""
+    draws = _draws(0x5EED)
+    return tuple(_sentence(draws) for _ in range(1 << _TABLE_BITS))
+
+
 def text(seed: int, *, sentences: int | None = None) -> str:
-    """``sentences`` sentences (1 to 4, chosen from ``seed``, when not given), the same for the same seed."""
-    rng = random.Random(seed)
-    count = rng.randint(1, 4) if sentences is None else sentences
+    """``sentences`` sentences (1 to 4, chosen from ``seed``, when not given), the same for the same seed.
+
+    One 64-bit draw picks the count and up to four table sentences (12 bits each), so a reply costs a microsecond
+    or two rather than a ``random.Random`` (~10 µs to build) and a Faker call per sentence.
+    """
+    table = _sentences()
+    draws = _draws(seed)
+    bits = next(draws)
+    count = 1 + (bits & 3) if sentences is None else sentences
     if count < 1:
         raise ValueError(f"sentences must be at least 1, got {count}")
-    return " ".join(sentence(rng) for _ in range(count))
+    picked = []
+    bits >>= 2
+    for position in range(count):
+        if position and position % 5 == 0:  # 62 bits hold five picks: draw again
+            bits = next(draws)
+        picked.append(table[bits & (len(table) - 1)])
+        bits >>= _TABLE_BITS
+    return " ".join(picked)

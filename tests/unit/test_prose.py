@@ -34,4 +34,4 @@ def test_zero_sentences_is_refused() -> None:
         prose.text(1, sentences=0)
 
 
-PINNED = "Week key because strong carry pass."
+PINNED = "Age yes necessary control carry."
