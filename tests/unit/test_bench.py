@@ -23,8 +23,8 @@ def bench() -> ModuleType:
     return module
 
 
-def test_defaults_are_three_rounds_of_four_seconds_with_aimock(bench: ModuleType) -> None:
-    assert bench.parse([]) == bench.Options(rounds=3, seconds=4.0, requests=5000, aimock=True, quick=False)
+def test_defaults_are_three_rounds_of_three_seconds_with_aimock(bench: ModuleType) -> None:
+    assert bench.parse([]) == bench.Options(rounds=3, seconds=3.0, requests=5000, aimock=True, quick=False)
 
 
 def test_quick_is_one_short_round_without_aimock(bench: ModuleType) -> None:
@@ -56,3 +56,14 @@ def test_the_throughput_table_reads_ratios_to_bare_starlette(bench: ModuleType) 
     assert table[2] == "| non-streaming, scripted reply | 1.00 (1,000/s) | 0.70 (700/s) |"
     assert table[3] == "| non-streaming, generated reply | — | 0.50 (500/s) |"
     assert table[4] == "| streaming, ~20 events, zero delay | 1.00 (400/s) | 1.50 (600/s) |"
+
+
+def test_the_cost_table_reads_capacity_ratios(bench: ModuleType) -> None:
+    costs = {("scripted", "bare Starlette"): 70.0, ("streaming", "bare Starlette"): 400.0}
+    costs |= {("scripted", "mock"): 140.0, ("generated", "mock"): 100.0, ("streaming", "mock"): 200.0}
+    table = bench.cost_table(costs, ["bare Starlette", "mock"])
+    assert table[2:] == [
+        "| scripted | 70 (1.00) | 140 (0.50) |",
+        "| generated | — | 100 (0.70) |",
+        "| streaming | 400 (1.00) | 200 (2.00) |",
+    ]
