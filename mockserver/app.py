@@ -20,7 +20,6 @@ from mockserver.api.files import image_file
 from mockserver.api.models import get_model, list_models
 from mockserver.api.turns import chat_completions, embeddings, images_generations, responses
 from mockserver.clarifai.catalog import load_catalog
-from mockserver.clarifai.tokens import warm_up
 from mockserver.config import Settings
 from mockserver.context import AppContext, context
 from mockserver.errors import StreamDisconnect
@@ -131,7 +130,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """
     settings = settings or Settings()
     _quiet_disconnects()
-    warm_up()
     ctx = AppContext(settings=settings, catalog=load_catalog(settings.catalog), journal=Journal(settings.journal_size))
     if settings.fixtures:
         ctx.reloader = Reloader(ctx.store, settings.fixtures)

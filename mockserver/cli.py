@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
 import click
 import uvicorn
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from mockserver.config import (
     DEFAULT_UPSTREAM,
@@ -42,15 +43,62 @@ def run_server(settings: Settings) -> None:
     """Serve until interrupted (patched out in CLI tests); an invalid fixture file stops start-up."""
     from mockserver.app import create_app
 
-    logging.basicConfig(
-        level=logging.DEBUG if settings.log_level is LogLevel.TRACE else settings.log_level.upper(),
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    if settings.workers > 1:
+        run_workers(settings)
+        return
+    _configure_logging(settings)
     try:
         app = create_app(settings)
     except FixtureFileError as exc:
         raise click.ClickException("invalid fixtures, not starting:\n" + str(exc)) from None
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+
+
+# The parent's settings as JSON for each worker process; outside the CLARIFAI_MOCK_ prefix, so it is no setting.
+WORKER_SETTINGS = "CLARIFAI_MOCKSERVER_WORKER_SETTINGS"
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if settings.log_level is LogLevel.TRACE else settings.log_level.upper(),
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def worker_app() -> Any:
+    """The app of one ``--workers`` process (a uvicorn factory), built from the settings the parent passed on."""
+    from mockserver.app import create_app
+
+    settings = Settings.model_validate(json.loads(os.environ[WORKER_SETTINGS]))
+    _configure_logging(settings)
+    return create_app(settings)
+
+
+def worker_settings(settings: Settings) -> str:
+    """``settings`` as JSON with secrets in clear: they go to the workers' environment, never to disk or logs."""
+
+    def plain(value: object) -> object:
+        return value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+
+    return json.dumps(settings.model_dump(), default=plain)
+
+
+def run_workers(settings: Settings) -> None:
+    """Serve with ``settings.workers`` processes on one port (uvicorn's supervisor); fixtures are checked once here,
+    so a bad file stops start-up before any worker starts."""
+    try:
+        load_fixture_files(settings.fixtures)
+    except FixtureFileError as exc:
+        raise click.ClickException("invalid fixtures, not starting:\n" + str(exc)) from None
+    os.environ[WORKER_SETTINGS] = worker_settings(settings)
+    uvicorn.run(
+        "mockserver.cli:worker_app",
+        factory=True,
+        workers=settings.workers,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+    )
 
 
 def _choices(kind: type[Any]) -> click.Choice[str]:
@@ -89,6 +137,7 @@ def main() -> None:
 @click.option("--record-dir", type=click.Path(path_type=Path), help="Recording folder or .yaml/.json file.")
 @click.option("--replay-speed", type=float, help="Recorded stream timing: 1 = as recorded, 0 = no delays.")
 @click.option("--normalize", "normalize_patterns", multiple=True, help="Regex of volatile text in recorded matches.")
+@click.option("--workers", type=int, help="Server processes on one port (default 1); state is per process.")
 def serve(**flags: Any) -> None:
     """Run the mock server."""
     settings = build_settings(**flags)

@@ -140,6 +140,9 @@ class Settings(BaseSettings):
     catalog: Path | None = Field(default=None, description="Extra model catalog file merged over the bundled one.")
     reload: bool = Field(default=True, description="Reload fixture files when they change on disk.")
     journal_size: int = Field(default=1000, ge=1)
+    workers: int = Field(
+        default=1, ge=1, description="Server processes on one port; journal, usage, sequences, rate limits per process."
+    )
     control_token: SecretStr | None = Field(default=None, description="Required on /__mock__/ routes when set.")
     record_mode: RecordMode = RecordMode.NONE
     upstream: str = Field(default=DEFAULT_UPSTREAM, description="Base URL requests are forwarded to when recording.")

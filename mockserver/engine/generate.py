@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from mockserver import errors
 from mockserver.chat_request import ChatRequest
-from mockserver.engine import synth
+from mockserver.engine import prose, synth
 from mockserver.engine.intent import (
     asked_tools,
     called_tools,
@@ -71,8 +71,8 @@ def generated_content(request: ChatRequest, seed: int) -> str:
         prompt_schema = schema_in_prompt(request)
         if prompt_schema is not None:  # instructor's JSON mode writes the schema into the system prompt
             return dumps(_from_schema("messages", lambda: synth.generate_value(prompt_schema, seed, context=said)))
-        return dumps({"answer": synth.generate_text(seed, sentences=1), "confidence": 0.5 + seed % 50 / 100})
-    return synth.generate_text(seed)
+        return dumps({"answer": prose.text(seed, sentences=1), "confidence": 0.5 + seed % 50 / 100})
+    return prose.text(seed)
 
 
 def generated_arguments(request: ChatRequest, name: str, seed: int) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from mockserver.clarifai.catalog import Quirk, ResolvedModel
 from mockserver.clarifai.tokens import TokenCounter
 from mockserver.clarifai.usage import Usage, output_tokens, prompt_tokens, reasoning_budget
 from mockserver.config import ResponseModel
-from mockserver.engine import misbehave, synth
+from mockserver.engine import misbehave, prose
 from mockserver.engine.generate import (
     dumps,
     generated_arguments,
@@ -102,7 +102,7 @@ def _reasoning(ctx: ReplyContext, reply: Reply, seed: int, prompt: int) -> tuple
     info = ctx.model.info
     text = reply.reasoning_content
     if text is None and Quirk.REASONING_CONTENT in info.quirks:
-        text = synth.generate_text(seed ^ 0x5EED, sentences=2)
+        text = prose.text(seed ^ 0x5EED, sentences=2)
     if text is not None:
         return text, ctx.counter.count(text)
     return None, reasoning_budget(seed, prompt) if info.reasoning else 0
@@ -165,7 +165,7 @@ def _misbehaving_choice(ctx: ReplyContext, reply: Reply, index: int, prompt: int
         full = render(reply.content, template) if reply.content is not None else generated_content(ctx.request, seed)
         content, finish = _cut_words(full, seed), "content_filter"
     elif kind == "reasoning_only" and reasoning is None:
-        reasoning = reply.reasoning_content or synth.generate_text(seed ^ 0x5EED, sentences=2)
+        reasoning = reply.reasoning_content or prose.text(seed ^ 0x5EED, sentences=2)
         reasoning_tokens = ctx.counter.count(reasoning)
     visible = output_tokens(content or refusal, [(c.name, c.arguments) for c in calls], ctx.counter)
     return Choice(index, content, reasoning, calls, finish, reasoning_tokens, visible, refusal)

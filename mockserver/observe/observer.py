@@ -15,8 +15,9 @@ FRAME_LIMIT = 500  # frames kept per stream (the journal holds up to a thousand 
 
 
 class Reply(Protocol):
-    """What the observer reads of an answer: its whole body, or its stream of pieces."""
+    """What the observer reads of an answer: its whole body, or its stream of pieces, and its headers."""
 
+    headers: dict[str, str]
     body: bytes
     stream: AsyncIterator[bytes] | None
 
@@ -31,10 +32,20 @@ class Observer:
 
     def answered(self, entry: JournalEntry, reply: Reply) -> None:
         """Keep ``reply`` in ``entry``: the body now, a stream's frames as they are written."""
+        if reply.stream is None and reply.headers.get("content-type") == "text/event-stream":
+            self._whole_stream(entry, reply.body)  # an unpaced stream is sent as one body: its frames, all at once
+            return
         if reply.stream is None:
             entry.body = reply.body[:BODY_LIMIT]
             return
         reply.stream = self._watch(reply.stream, entry, time.perf_counter())
+
+    @staticmethod
+    def _whole_stream(entry: JournalEntry, body: bytes) -> None:
+        frames = [piece + b"\n\n" for piece in body.split(b"\n\n") if piece]
+        for piece in frames[:FRAME_LIMIT]:  # timed once journaled: they all went out when the answer did
+            entry.frames.append({"ms": None, "data": piece.decode("utf-8", "replace")})
+        entry.frames_dropped += max(0, len(frames) - FRAME_LIMIT)
 
     async def _watch(self, pieces: AsyncIterator[bytes], entry: JournalEntry, ready: float) -> AsyncIterator[bytes]:
         # Frame times count from the request: the answer was ready ``latency_ms`` after it (journaled by then, as the
@@ -58,6 +69,9 @@ class Observer:
 
     def journaled(self, entry: JournalEntry) -> None:
         """Count a request the pipeline has just journaled."""
+        for frame in entry.frames:
+            if frame["ms"] is None:
+                frame["ms"] = entry.latency_ms
         self.metrics.record(entry)
         if entry.fixture and not entry.generated:
             with self._lock:

@@ -13,9 +13,9 @@ from mockserver.fixtures.facts import read_conversation
 from mockserver.schema import CHAT, Reply, StreamScript
 from mockserver.turn.surface import Job, Product, Surface, Turn
 from mockserver.types import JSON
-from mockserver.wire.answer import json_answer, sse_answer
+from mockserver.wire.answer import json_answer
 from mockserver.wire.chat_render import chat_stream, completion_body, replayed_stream
-from mockserver.wire.stream import default_script, write
+from mockserver.wire.stream import default_script, stream_answer
 
 
 def reply_context(turn: Turn[Any], job: Job) -> ReplyContext:
@@ -62,7 +62,7 @@ class ChatSurface(Surface[ChatRequest]):
             stream = chat_stream(
                 completion, script, self._include_usage(turn.body, job), lambda: _in_stream_error(script, job)
             )
-        return Product(sse_answer(write(stream), headers), usage, usage.to_wire(), completion=completion)
+        return Product(stream_answer(stream, headers), usage, usage.to_wire(), completion=completion)
 
     @staticmethod
     def _include_usage(chat: ChatRequest, job: Job) -> bool:

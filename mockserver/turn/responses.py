@@ -10,7 +10,7 @@ from mockserver.schema import RESPONSES, Reply
 from mockserver.turn.chat import reply_context
 from mockserver.turn.surface import Job, Product, Surface, Turn
 from mockserver.types import JSON
-from mockserver.wire.answer import json_answer, sse_answer
+from mockserver.wire.answer import json_answer
 from mockserver.wire.responses_render import ResponseShell, echo, response_body, responses_stream, usage_body
 from mockserver.wire.responses_request import (
     ResponsesRequest,
@@ -18,7 +18,7 @@ from mockserver.wire.responses_request import (
     responses_error,
     to_chat_request,
 )
-from mockserver.wire.stream import default_script, write
+from mockserver.wire.stream import default_script, stream_answer
 
 
 class ResponsesSurface(Surface[ResponsesRequest]):
@@ -44,7 +44,7 @@ class ResponsesSurface(Surface[ResponsesRequest]):
         headers = dict(reply.headers)
         if turn.stream:
             stream = responses_stream(shell, completion, default_script(job.settings, reply.stream))
-            return Product(sse_answer(write(stream), headers), usage, usage_body(usage), completion=completion)
+            return Product(stream_answer(stream, headers), usage, usage_body(usage), completion=completion)
         return Product(
             json_answer(response_body(shell, completion), headers), usage, usage_body(usage), completion=completion
         )

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
+
+import orjson
 
 from mockserver.types import JSON
 from mockserver.wire.headers import SSE_HEADERS
@@ -20,9 +23,13 @@ class Answer:
     status_code: int = 200
 
 
-def json_bytes(body: JSON) -> bytes:
-    """Compact UTF-8 JSON, as every body the mock writes."""
-    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+def json_bytes(body: Any) -> bytes:
+    """Compact UTF-8 JSON, as every body the mock writes: orjson, or the json module for what orjson refuses
+    (integers past 64 bits, non-string keys), which then fails the same way it always did."""
+    try:
+        return orjson.dumps(body)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
 def json_answer(body: JSON, headers: dict[str, str]) -> Answer:

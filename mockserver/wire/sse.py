@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 
 from mockserver.types import JSON
+from mockserver.wire.answer import json_bytes
 
 DONE = b"data: [DONE]\n\n"
 KEEPALIVE = b": keep-alive\n\n"
@@ -13,7 +13,7 @@ KEEPALIVE = b": keep-alive\n\n"
 
 def encode(data: JSON) -> bytes:
     """One ``data: <compact json>`` frame; chat streams never carry ``event:`` lines."""
-    return b"data: " + json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode() + b"\n\n"
+    return b"data: " + json_bytes(data) + b"\n\n"
 
 
 def encode_event(event: str, data: JSON) -> bytes:

@@ -26,6 +26,8 @@ from mockserver.errors import StreamDisconnect
 from mockserver.schema import RecordedFrame, Reply, StreamScript
 from mockserver.types import JSON
 from mockserver.wire import sse
+from mockserver.wire.answer import Answer, sse_answer
+from mockserver.wire.headers import SSE_HEADERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,9 +102,37 @@ async def _fault(stream: Stream, position: int) -> AsyncIterator[bytes]:
         yield stream.malformed
 
 
-async def write(stream: Stream) -> AsyncIterator[bytes]:
-    """The body of the stream, piece by piece, on time."""
+def _unpaced(stream: Stream) -> bool:
+    """No wait, no keep-alive and no fault that strikes mid-stream: the whole body can go out in one write."""
     script = stream.script
+    return script.fault in (None, "no_done") and not script.keepalive_every and not any(stream.waits)
+
+
+def _whole(stream: Stream) -> bytes:
+    return b"".join([*stream.pieces, stream.end if stream.script.fault != "no_done" else b""])
+
+
+def stream_answer(stream: Stream, headers: dict[str, str]) -> Answer:
+    """The stream as an answer: written on time piece by piece, or, when nothing is timed, one whole body.
+
+    A whole body has a ``content-length`` instead of chunked encoding and skips the server's per-stream task
+    machinery; the bytes are the same events, which every SSE client reads the same way.
+    """
+    if _unpaced(stream):
+        return Answer({**headers, **SSE_HEADERS}, _whole(stream))
+    return sse_answer(write(stream), headers)
+
+
+async def write(stream: Stream) -> AsyncIterator[bytes]:
+    """The body of the stream, piece by piece, on time; all in one piece when nothing is timed.
+
+    One write instead of one per event saves a trip through the server per event; the bytes are the same, so every
+    SSE client sees the same events (only how they are split across reads changes, which SSE leaves open).
+    """
+    script = stream.script
+    if _unpaced(stream):
+        yield _whole(stream)
+        return
     fault_at = min(script.fault_after, len(stream.pieces)) if script.fault not in (None, "no_done") else None
     loop = asyncio.get_running_loop()
     due = loop.time()

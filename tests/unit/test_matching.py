@@ -49,7 +49,10 @@ def failures(match: dict[str, Any], request: RequestFacts, reply: dict[str, Any]
 
 
 def holds(match: dict[str, Any], request: RequestFacts) -> bool:
-    return not failures(match, request)
+    """``CompiledMatch.holds`` (the lookup's early-exit path), checked against the full ``failures`` report."""
+    result = compiled(match).holds(request)
+    assert result == (not failures(match, request))
+    return result
 
 
 def tool_round(*results: tuple[str, str, str], named: bool = False) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mockserver.journal import JournalEntry
 from mockserver.observe.observer import BODY_LIMIT, FRAME_LIMIT, Observer
@@ -15,6 +15,17 @@ from mockserver.observe.observer import BODY_LIMIT, FRAME_LIMIT, Observer
 class FakeReply:
     body: bytes = b""
     stream: AsyncIterator[bytes] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def test_a_stream_sent_as_one_body_is_kept_as_its_frames() -> None:
+    entry, observer = JournalEntry(), Observer()
+    body = b'data: {"a":1}\n\ndata: [DONE]\n\n'
+    observer.answered(entry, FakeReply(body=body, headers={"content-type": "text/event-stream"}))
+    entry.latency_ms = 2.5  # the pipeline journals the entry once the answer is ready
+    observer.journaled(entry)
+    assert entry.frames == [{"ms": 2.5, "data": 'data: {"a":1}\n\n'}, {"ms": 2.5, "data": "data: [DONE]\n\n"}]
+    assert entry.body is None
 
 
 def _in_flight(observer: Observer) -> float | None:

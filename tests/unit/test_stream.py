@@ -76,10 +76,12 @@ def test_faults_happen_even_when_scheduled_after_the_last_chunk(fault_after: int
 
 
 def collect(stream: Stream) -> list[bytes]:
+    """The frames the writer sends, however it groups them into writes (an unpaced stream is one write)."""
+
     async def run() -> list[bytes]:
         return [piece async for piece in write(stream)]
 
-    return asyncio.run(run())
+    return [frame + b"\n\n" for frame in b"".join(asyncio.run(run())).split(b"\n\n") if frame]
 
 
 def completion(text: str) -> Completion:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from typing import TYPE_CHECKING
 
-from faker import Faker
+if TYPE_CHECKING:
+    from faker import Faker
 
 _local = threading.local()
 
@@ -19,5 +21,7 @@ def _faker() -> Faker:
     """This thread's shared en_US Faker: building one costs ~100 ms, so it happens once per thread."""
     fake: Faker | None = getattr(_local, "faker", None)
     if fake is None:
+        from faker import Faker  # imported on first use (~70 ms): most requests never need a realistic value
+
         fake = _local.faker = Faker("en_US")
     return fake
