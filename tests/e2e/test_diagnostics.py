@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import openai
@@ -16,7 +17,8 @@ from mockserver.config import ErrorStyle, NoMatch
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 MODEL = "openai/chat-completion/models/gpt-oss-120b"
-HELLO = [{"role": "user", "content": "Hello!"}]
+HELLO: Any = [{"role": "user", "content": "Hello!"}]
+WEATHER_QUESTION: Any = [{"role": "user", "content": "What's the weather?"}]
 
 
 @pytest.fixture(scope="module", params=[ErrorStyle.CLARIFAI, ErrorStyle.OPENAI])
@@ -85,7 +87,7 @@ def test_control_api_refusals_carry_a_message(strict_server: MockServer) -> None
 def test_one_log_line_per_miss_and_per_emulated_error(sdk: openai.OpenAI, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="mockserver")
     with pytest.raises(openai.NotFoundError):
-        sdk.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "What's the weather?"}])
+        sdk.chat.completions.create(model=MODEL, messages=WEATHER_QUESTION)
     with pytest.raises(openai.RateLimitError):
         sdk.chat.completions.create(model=MODEL, messages=HELLO, extra_headers={"x-mock-scenario": "rate-limited"})
     lines = [
@@ -102,7 +104,7 @@ def test_one_log_line_per_miss_and_per_emulated_error(sdk: openai.OpenAI, caplog
     )
 
 
-WEATHER_TOOL: dict[str, object] = {
+WEATHER_TOOL: Any = {
     "type": "function",
     "function": {
         "name": "get_weather",
