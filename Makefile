@@ -42,10 +42,10 @@ test: lint typecheck unit
 
 # The docs site on http://127.0.0.1:8000, rebuilt on every save.
 docs: $(DEV_STAMP)
-	$(BIN)/mkdocs serve
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 docs-build: $(DEV_STAMP)
-	$(BIN)/mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/run.py

@@ -77,7 +77,7 @@ def run_server(settings: Settings) -> None:
             f"cannot listen on {settings.host}:{settings.port} ({exc.strerror or exc}), not starting; "
             "choose another port with --port or CLARIFAI_MOCK_PORT (make serve PORT=18080)"
         ) from None
-    config = uvicorn.Config(app, log_level=settings.log_level.value)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level.value)
     with sock:
         _AnnouncingServer(config, settings).run(sockets=[sock])
 

@@ -35,28 +35,29 @@ def busy_port() -> Iterator[int]:
         yield held.getsockname()[1]
 
 
-def _stderr_until(process: subprocess.Popen[str], marker: str) -> list[str]:
-    """Lines of stderr up to and including the first that contains ``marker``."""
+def _stderr_until(process: subprocess.Popen[bytes], marker: str) -> list[str]:
+    """Lines of stderr up to and including the first that contains ``marker`` (raw reads: a buffered readline
+    would hide lines that arrived in the same chunk from the selector)."""
     assert process.stderr is not None
-    lines: list[str] = []
+    fd, seen = process.stderr.fileno(), b""
     deadline = time.monotonic() + TIMEOUT
     with selectors.DefaultSelector() as selector:
-        selector.register(process.stderr, selectors.EVENT_READ)
-        while time.monotonic() < deadline:
-            if not selector.select(timeout=deadline - time.monotonic()):
+        selector.register(fd, selectors.EVENT_READ)
+        while time.monotonic() < deadline and selector.select(timeout=deadline - time.monotonic()):
+            chunk = os.read(fd, 65536)
+            if not chunk:
                 break
-            line = process.stderr.readline()
-            if not line:
-                break
-            lines.append(line.rstrip("\n"))
-            if marker in line:
-                return lines
-    pytest.fail(f"no {marker!r} on stderr; got {lines}")
+            seen += chunk
+            lines = seen.decode("utf-8", "replace").splitlines()
+            for index, line in enumerate(lines):
+                if marker in line and (seen.endswith(b"\n") or index < len(lines) - 1):
+                    return lines[: index + 1]
+    pytest.fail(f"no {marker!r} on stderr; got {seen.decode('utf-8', 'replace')}")
 
 
 def test_serving_on_is_printed_after_the_fixtures_load_and_names_the_bound_port() -> None:
     argv = _argv("--port", "0", "--fixtures", str(REPO / "fixtures"))
-    with subprocess.Popen(argv, cwd=REPO, env=_env(), stderr=subprocess.PIPE, text=True) as process:
+    with subprocess.Popen(argv, cwd=REPO, env=_env(), stderr=subprocess.PIPE) as process:
         try:
             lines = _stderr_until(process, "clarifai-mock serving on ")
             loaded = next(i for i, line in enumerate(lines) if "loaded 14 fixtures" in line)
