@@ -1,30 +1,41 @@
 # Everything a new machine needs: `make serve` or `make test` create .venv and install on first use.
+# `make serve` installs only what serving needs (the package and its runtime dependencies); `make test` and
+# `make docs` add the dev extra (ruff, mypy, pytest, the SDKs, MkDocs) and the Node SDK.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+PIP := $(BIN)/python -m pip --disable-pip-version-check
+SERVE_STAMP := $(VENV)/.installed-serve
+DEV_STAMP := $(VENV)/.installed-dev
+# `make serve PORT=18080`; without it CLARIFAI_MOCK_PORT applies, else 8080.
+PORT ?=
 
-.PHONY: serve test lint typecheck unit bench clean browser
+.PHONY: serve test lint typecheck unit docs docs-build bench clean browser
+
+$(SERVE_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet -e .
+	touch $(SERVE_STAMP)
 
 # The Node SDK for tests/e2e/test_node_sdk.py is installed only where npm exists; without it that test skips.
-$(STAMP): pyproject.toml tests/node/package.json tests/node/package-lock.json
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(DEV_STAMP): $(SERVE_STAMP) pyproject.toml tests/node/package.json tests/node/package-lock.json
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[dev]'
 	if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/node --silent --no-audit --no-fund; fi
-	touch $(STAMP)
+	touch $(DEV_STAMP)
 
-serve: $(STAMP)
-	$(BIN)/clarifai-mock serve --fixtures fixtures/
+serve: $(SERVE_STAMP)
+	$(BIN)/clarifai-mock serve --fixtures fixtures/ $(if $(PORT),--port $(PORT))
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(STAMP)
+typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+# The whole suite; it includes `mkdocs build --strict` (tests/unit/test_docs.py) and every runnable docs example.
+unit: $(DEV_STAMP)
 	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 # tests/e2e/test_inspector.py drives Debian's chromium (Playwright's own download needs the network): install it
@@ -35,8 +46,15 @@ browser:
 
 test: browser lint typecheck unit
 
-bench: $(STAMP)
+# The docs site on http://127.0.0.1:8000, rebuilt on every save.
+docs: $(DEV_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
+
+docs-build: $(DEV_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+bench: $(DEV_STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) site

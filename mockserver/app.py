@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable
 
@@ -29,6 +30,9 @@ from mockserver.middleware import RequestContextMiddleware, error_bytes
 from mockserver.record.recorder import Recorder
 from mockserver.turn.media import IMAGE_PATH
 
+logger = logging.getLogger("mockserver")
+CONTROL_PATH = "/__mock__/"
+
 
 class _QuietDisconnects(logging.Filter):
     """Drop uvicorn's traceback for the ``disconnect`` stream fault: the dropped connection is the point."""
@@ -46,7 +50,21 @@ def _quiet_disconnects() -> None:
         logger.addFilter(_QuietDisconnects())
 
 
+def _log_error(request: Request, error: errors.ApiError) -> None:
+    """One readable line per error: the mock's own (a miss names its closest fixture) or the emulated Clarifai code."""
+    where = f"{error.status} {request.method} {request.url.path}"
+    if error.own:
+        lines = [line.strip() for line in error.message.splitlines() if line.strip()]
+        closest = next((line[2:] for line in lines if line.startswith("- ")), None)
+        logger.warning("%s: %s", where, f"{lines[0]} {closest}" if closest and lines else " ".join(lines))
+    else:
+        logger.info("%s: Clarifai %s %s: %s", where, error.code, error.description, error.details)
+
+
 def _error_response(request: Request, error: errors.ApiError) -> Response:
+    if request.url.path.startswith(CONTROL_PATH) and not error.own:  # a refusal of the mock's own API, not Clarifai's
+        error = dataclasses.replace(error, own=True)
+    _log_error(request, error)
     body, headers = error_bytes(error, context(request).settings, request.scope["state"]["req_id"])
     response = Response(body, status_code=error.status)
     response.raw_headers = headers

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,28 @@ def build_settings(**given: Any) -> Settings:
         raise click.UsageError(problems) from None
 
 
+class _AnnouncingServer(uvicorn.Server):
+    """uvicorn's server that says where it serves only once the socket is bound and the app has started."""
+
+    def __init__(self, config: uvicorn.Config, settings: Settings) -> None:
+        super().__init__(config)
+        self.settings = settings
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if not self.should_exit and sockets:
+            host, port = self.settings.host, sockets[0].getsockname()[1]
+            where = f"[{host}]" if ":" in host else host
+            verb = "serving" if self.settings.record_mode is RecordMode.NONE else "recording"
+            click.echo(f"clarifai-mock {verb} on http://{where}:{port}{self.settings.prefix}", err=True)
+            _say_recording(self.settings)
+
+
 def run_server(settings: Settings) -> None:
-    """Serve until interrupted (patched out in CLI tests); an invalid fixture file stops start-up."""
+    """Load fixtures, bind the port, then serve until interrupted (patched out in CLI tests); a start-up failure is
+    one line on stderr and a non-zero exit."""
     from mockserver.app import create_app
+    from mockserver.server import bind_socket
 
     if settings.workers > 1:
         run_workers(settings)
@@ -50,8 +70,17 @@ def run_server(settings: Settings) -> None:
     try:
         app = create_app(settings)
     except FixtureFileError as exc:
-        raise click.ClickException("invalid fixtures, not starting:\n" + str(exc)) from None
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+        raise click.ClickException("invalid fixtures, not starting: " + "; ".join(exc.problems)) from None
+    try:
+        sock = bind_socket(settings.host, settings.port)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {settings.host}:{settings.port} ({exc.strerror or exc}), not starting; "
+            "choose another port with --port or CLARIFAI_MOCK_PORT (make serve PORT=18080)"
+        ) from None
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level.value)
+    with sock:
+        _AnnouncingServer(config, settings).run(sockets=[sock])
 
 
 # The parent's settings as JSON for each worker process; outside the CLARIFAI_MOCK_ prefix, so it is no setting.
@@ -140,10 +169,7 @@ def main() -> None:
 @click.option("--workers", type=int, help="Server processes on one port (default 1); state is per process.")
 def serve(**flags: Any) -> None:
     """Run the mock server."""
-    settings = build_settings(**flags)
-    click.echo(f"clarifai-mock serving on http://{settings.host}:{settings.port}{settings.prefix}", err=True)
-    _say_recording(settings)
-    run_server(settings)
+    run_server(build_settings(**flags))
 
 
 def _say_recording(settings: Settings) -> None:
@@ -162,10 +188,7 @@ def _say_recording(settings: Settings) -> None:
 @click.option("--log-level", type=_choices(LogLevel), help="Log verbosity (default info).")
 def record(**flags: Any) -> None:
     """Proxy to the upstream and record each exchange (PAT: the caller's, or CLARIFAI_PAT for mock-pat…)."""
-    settings = build_settings(**flags)
-    click.echo(f"clarifai-mock recording on http://{settings.host}:{settings.port}{settings.prefix}", err=True)
-    _say_recording(settings)
-    run_server(settings)
+    run_server(build_settings(**flags))
 
 
 @main.command()

@@ -13,7 +13,10 @@ Every ``ApiError`` renders in the configured ``error_style``:
 - ``clarifai``: ``{"status": {"code": 11009, "description": "...", "details": "...", "req_id": "<32 hex>"}}``
 - ``openai``:   ``{"error": {"message": "...", "type": "...", "param": null, "code": null}}``
 
-The HTTP status is identical in both styles because the SDKs pick exception classes from it.
+The HTTP status is identical in both styles because the SDKs pick exception classes from it. Errors the mock itself
+originates (``own``: strict misses, control-API refusals) add a top-level ``"message"`` to the Clarifai body, because
+that is what the openai SDK puts in ``str(exception)`` (it reads ``body.get("error", body)["message"]``); emulated
+Clarifai errors keep Clarifai's shape.
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ class ApiError(MockError):
     openai_type: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     body: JSON | None = None  # a verbatim body (recordings, fixtures) overrides the rendered one
+    own: bool = False  # the mock's own diagnostic (strict miss, control API), not an emulated Clarifai error
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
@@ -102,9 +106,12 @@ class ApiError(MockError):
         if style is ErrorStyle.OPENAI:
             kind = self.openai_type or _OPENAI_TYPE_BY_STATUS.get(self.status, "server_error")
             return {"error": {"message": self.message, "type": kind, "param": self.param, "code": self.openai_code}}
-        return {
+        body: JSON = {
             "status": {"code": self.code, "description": self.description, "details": self.details, "req_id": req_id}
         }
+        if self.own:  # what the SDK shows in str(exc); exc.body still holds "status"
+            body["message"] = self.message
+        return body
 
 
 def in_stream_error_body(error: ApiError, style: ErrorStyle, req_id: str) -> JSON:
@@ -261,6 +268,7 @@ def no_fixture_matched(report: str) -> ApiError:
         openai_type="mock_no_fixture_matched",
         openai_code="no_fixture_matched",
         headers={"x-should-retry": "false"},
+        own=True,
     )
 
 

@@ -9,6 +9,10 @@ from mockserver.clarifai.catalog import Price
 from mockserver.clarifai.usage import Usage
 from mockserver.types import JSON
 
+COST_DIGITS = 10
+"""Costs are rounded to 1e-10 USD (a ten-thousandth of a micro-dollar): far below any price step, and no float noise
+such as ``7.857000000000002e-05`` in the journal or ``/__mock__/usage``."""
+
 
 @dataclass
 class LedgerLine:
@@ -27,7 +31,7 @@ class LedgerLine:
 
 def cost(usage: Usage, price: Price) -> float:
     """USD for ``usage`` at ``price`` per 1M tokens; completion includes reasoning tokens, as Clarifai bills."""
-    return (usage.prompt_tokens * price.input + usage.completion_tokens * price.output) / 1_000_000
+    return round((usage.prompt_tokens * price.input + usage.completion_tokens * price.output) / 1_000_000, COST_DIGITS)
 
 
 class Ledger:
@@ -41,7 +45,7 @@ class Ledger:
         self, pat: str, model: str, namespace: str | None, usage: Usage, price: Price, amount: float | None = None
     ) -> float:
         """Add one request's usage; returns its cost (``amount`` when billed per operation, as images are)."""
-        amount = cost(usage, price) if amount is None else amount
+        amount = cost(usage, price) if amount is None else round(amount, COST_DIGITS)
         with self._lock:
             line = self._lines.setdefault((pat, model, namespace), LedgerLine(pat, model, namespace))
             line.requests += 1
@@ -49,13 +53,13 @@ class Ledger:
             line.completion_tokens += usage.completion_tokens
             line.cached_tokens += usage.cached_tokens
             line.reasoning_tokens += usage.reasoning_tokens
-            line.cost_usd += amount
+            line.cost_usd = round(line.cost_usd + amount, COST_DIGITS)
         return amount
 
     def spent(self, pat: str) -> float:
         """USD charged to ``pat`` (a fingerprint) so far, across models and namespaces."""
         with self._lock:
-            return sum(line.cost_usd for key, line in self._lines.items() if key[0] == pat)
+            return round(sum(line.cost_usd for key, line in self._lines.items() if key[0] == pat), COST_DIGITS)
 
     def lines(self, namespace: str | None = None) -> list[LedgerLine]:
         """Lines of ``namespace`` (all when ``None``)."""
@@ -71,7 +75,7 @@ class Ledger:
             "prompt_tokens": sum(line.prompt_tokens for line in lines),
             "completion_tokens": sum(line.completion_tokens for line in lines),
             "total_tokens": sum(line.prompt_tokens + line.completion_tokens for line in lines),
-            "cost_usd": round(sum(line.cost_usd for line in lines), 10),
+            "cost_usd": round(sum(line.cost_usd for line in lines), COST_DIGITS),
             "lines": [asdict(line) for line in lines],
         }
 

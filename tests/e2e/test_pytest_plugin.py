@@ -1,8 +1,8 @@
 """The pytest plugin seen from a user's project: generated test suites run by pytester in a subprocess.
 
 A subprocess is used because a run starts real mock servers and configures uvicorn's logging, which an in-process
-run would share with this suite. Each run holds several generated tests, so there are only a few runs. The README's
-"pytest plugin" example is extracted and run too, so the documentation cannot drift from the code.
+run would share with this suite. Each run holds several generated tests, so there are only a few runs. The example
+project of docs/pytest.md is extracted and run too, so the documentation cannot drift from the code.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PYTEST_PAGE = Path(__file__).resolve().parents[2] / "docs" / "pytest.md"
 FILE_HEADER = re.compile(r"^# ([\w./-]+\.(?:py|ya?ml|json))\n")
 
 INI = """
@@ -164,12 +164,10 @@ def test_isolated(clarifai_mock, n):
 
 
 def readme_files() -> dict[str, str]:
-    """The files of the README's pytest plugin section: fenced blocks whose first line is ``# <path>``."""
-    text = README.read_text("utf-8")
-    section = text[text.index("\n## pytest plugin\n") :]
-    section = section[: section.find("\n## ", 1)]
+    """The example project of docs/pytest.md: fenced blocks whose first line is ``# <path>``."""
+    text = PYTEST_PAGE.read_text("utf-8")
     files = {}
-    for block in re.findall(r"```\w*\n(.*?)```", section, flags=re.DOTALL):
+    for block in re.findall(r"```\w*\n(.*?)```", text, flags=re.DOTALL):
         header = FILE_HEADER.match(block)
         if header:
             files[header.group(1)] = block

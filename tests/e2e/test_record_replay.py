@@ -417,7 +417,7 @@ def _wait_until_serving(process: subprocess.Popen[bytes]) -> None:
     watchdog.start()
     try:
         for line in process.stderr:
-            if b"Uvicorn running on" in line:
+            if line.startswith(b"clarifai-mock recording on http://"):  # printed once the port is bound
                 return
     finally:
         watchdog.cancel()

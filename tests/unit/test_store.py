@@ -218,7 +218,7 @@ def test_near_miss_ranking() -> None:
     entries = [
         entry("two-failures", {"user": "forecast", "stream": True}),
         entry("one-failure-vague", {"user": "billing"}),
-        entry("one-failure-specific", {"user": "refund", "tools": ["lookup"], "stream": False}),
+        entry("one-failure-specific", {"user": "refund", "turn": 1, "stream": False}),
         entry("one-failure-same-words", {"user": {"equals": "refund my order please"}}),
         entry("other-endpoint", {"endpoint": "embeddings"}),
         entry("one-failure-last", {"user": "invoice"}),

@@ -151,9 +151,13 @@ def test_schema_to_a_file(tmp_path: Path) -> None:
 
 @pytest.fixture
 def uvicorn_runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, dict[str, Any]]]:
-    """Calls to ``uvicorn.run`` (patched: nothing is served)."""
+    """Calls to ``uvicorn.Server.run`` as (app, {"port": …}) (patched: the port is bound, nothing is served)."""
     calls: list[tuple[Any, dict[str, Any]]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append((app, kwargs)))
+    monkeypatch.setattr(
+        uvicorn.Server,
+        "run",
+        lambda server, sockets=None: calls.append((server.config.app, {"port": server.config.port})),
+    )
     for name in ("CLARIFAI_MOCK_FIXTURES", "CLARIFAI_MOCK_PORT", "CLARIFAI_MOCK_HOST"):
         monkeypatch.delenv(name, raising=False)
     return calls
