@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
@@ -45,7 +46,27 @@ class JournalEntry:
     def to_json(self) -> JSON:
         """The entry as sent by ``GET /__mock__/journal``."""
         self.report()
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "miss"}
+        return {f.name: json_safe(getattr(self, f.name)) for f in fields(self) if f.name != "miss"}
+
+
+_CUT = 128
+
+
+def json_safe(value: Any, depth: int = 0) -> Any:
+    """``value`` in a form strict JSON can always carry: non-finite floats become strings, deep nesting is cut.
+
+    Requests are checked before they are journaled; this is the second line, so no entry can ever make
+    ``GET /__mock__/journal`` fail (an error there would hide every other entry until a reset).
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict | list) and depth >= _CUT:
+        return f"<nested more than {_CUT} levels deep>"
+    if isinstance(value, dict):
+        return {str(k): json_safe(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_safe(v, depth + 1) for v in value]
+    return value
 
 
 class Journal:
