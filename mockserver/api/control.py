@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from typing import Any
 
@@ -15,6 +16,9 @@ from mockserver.context import AppContext, context
 from mockserver.fixtures.files import fixture_to_data
 from mockserver.schema import Fixture, FixtureFile
 from mockserver.wire.headers import CONTROL_TOKEN_HEADER as TOKEN_HEADER
+
+_INLINE_BODY = 16 * 1024
+"""Fixture bodies up to this size are loaded on the event loop; a thread hop costs more than they do."""
 
 
 def _guarded(request: Request) -> AppContext:
@@ -83,8 +87,14 @@ def _parse_fixtures(data: dict[str, Any]) -> list[Fixture]:
 async def add_fixtures(request: Request) -> JSONResponse:
     """Add run-time fixtures: one fixture, or a fixture file's ``{"fixtures": [...]}``, same schema as files."""
     ctx = _guarded(request)
-    fixtures = _parse_fixtures(decode_json_object(await request.body()))
-    names = [ctx.store.add(f, _namespace(request)).name for f in fixtures]
+    body, namespace = await request.body(), _namespace(request)
+
+    def load() -> list[str]:
+        return [entry.name for entry in ctx.store.add_many(_parse_fixtures(decode_json_object(body)), namespace)]
+
+    # Validating and indexing thousands of fixtures takes a while: a worker thread does it, so health and model
+    # requests keep being answered meanwhile (the store is thread-safe).
+    names = await asyncio.to_thread(load) if len(body) > _INLINE_BODY else load()
     return JSONResponse({"added": names}, status_code=201)
 
 

@@ -123,7 +123,8 @@ def _charge(ctx: AppContext, caller: Caller, model: ResolvedModel, product: Prod
 
 async def _turn(ctx: AppContext, incoming: Incoming, surface: Surface[Any], entry: JournalEntry) -> Answer | Forward:
     caller = authorise(ctx, incoming, entry)
-    data = decode_json_object(await incoming.body())
+    body = await incoming.body()
+    data = await _off_loop(len(body) > HEAVY_BODY, decode_json_object, body)
     entry.request = data
     turn = surface.read(data)
     entry.stream = turn.stream
@@ -149,7 +150,7 @@ async def _turn(ctx: AppContext, incoming: Incoming, surface: Surface[Any], entr
         incoming.request_id,
         incoming.base_url,
     )
-    product = surface.build(turn, reply, job)
+    product = await _off_loop(_heavy(body, data), surface.build, turn, reply, job)
     _charge(ctx, caller, model, product, entry)
     delay = 0.0 if turn.stream else reply_delay(ctx.settings, reply, product.usage.completion_tokens)
     if delay:
@@ -158,6 +159,24 @@ async def _turn(ctx: AppContext, incoming: Incoming, surface: Surface[Any], entr
     answer.headers[FIXTURE_HEADER] = header_safe(fixture)
     answer.headers[USAGE_METHOD_HEADER] = f"{counter.method}; {'exact' if counter.exact else 'approximate'}"
     return answer
+
+
+HEAVY_BODY = 64 * 1024
+"""Bodies past this size are decoded and built in a worker thread, so other clients are not stalled meanwhile."""
+_HEAVY_INPUTS = 16
+_SCHEMA_KEYS = ("response_format", "tools", "text")
+
+
+def _heavy(body: bytes, data: JSON) -> bool:
+    """Whether building the answer may take long: a big body, many embedding inputs, or a schema to fill."""
+    inputs = data.get("input")
+    many = isinstance(inputs, list) and len(inputs) > _HEAVY_INPUTS
+    return len(body) > HEAVY_BODY or many or any(key in data for key in _SCHEMA_KEYS)
+
+
+async def _off_loop(heavy: bool, work: Callable[..., R], *args: Any) -> R:
+    """``work(*args)``, in a worker thread when ``heavy`` (a thread hop costs ~0.1 ms, too much for every request)."""
+    return await asyncio.to_thread(work, *args) if heavy else work(*args)
 
 
 async def run(ctx: AppContext, incoming: Incoming, surface: Surface[Any]) -> Answer | Forward:
