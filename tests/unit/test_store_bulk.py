@@ -36,6 +36,6 @@ def test_add_many_equals_adding_one_by_one() -> None:
     one_by_one, bulk = FixtureStore(), FixtureStore()
     singles = [one_by_one.add(f).name for f in batch]
     assert [e.name for e in bulk.add_many(batch)] == singles == ["a", "runtime#1", "b", "a", "runtime#3"]
-    listing = [(e.name, e.fixture.reply.content) for e in bulk.entries()]
-    assert listing == [(e.name, e.fixture.reply.content) for e in one_by_one.entries()]
+    listing = [(e.name, e.fixture.reply_for(0).content) for e in bulk.entries()]
+    assert listing == [(e.name, e.fixture.reply_for(0).content) for e in one_by_one.entries()]
     assert listing == [("runtime#1", "2"), ("b", "3"), ("a", "4"), ("runtime#3", "5")]
