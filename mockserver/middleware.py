@@ -1,10 +1,12 @@
-"""Pure-ASGI middleware: a request id on every response, the body size limit, and a 500 safety net."""
+"""Pure-ASGI middleware: a request id on every response, the body size and time limits, and a 500 safety net."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver import errors
@@ -13,6 +15,14 @@ from mockserver.engine import ids
 from mockserver.errors import StreamDisconnect
 
 logger = logging.getLogger("mockserver")
+BODY_TIMEOUT_S = 30.0
+"""The whole request body must arrive within this many seconds of the request head, else 408 (slow uploads)."""
+
+
+def body_timeout() -> errors.ApiError:
+    """The 408 for a body that did not arrive in time."""
+    reason = f"The request body did not arrive within {BODY_TIMEOUT_S:g} seconds."
+    return errors.ApiError(408, errors.Code.CONN_BAD_REQUEST_FORMAT, "Request timeout", reason)
 
 
 def error_bytes(error: errors.ApiError, settings: Settings, req_id: str) -> tuple[bytes, list[tuple[bytes, bytes]]]:
@@ -21,6 +31,29 @@ def error_bytes(error: errors.ApiError, settings: Settings, req_id: str) -> tupl
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers += [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
     return body, headers
+
+
+class _BodyReader:
+    """``receive`` with the body limits: at most ``limit`` bytes, all of them within ``BODY_TIMEOUT_S``."""
+
+    def __init__(self, receive: Receive, limit: int) -> None:
+        self.receive, self.limit = receive, limit
+        self.received, self.done = 0, False
+        self.deadline = asyncio.get_running_loop().time() + BODY_TIMEOUT_S
+
+    async def __call__(self) -> Message:
+        if self.done:  # later receives wait for a disconnect during the response: no deadline on those
+            return await self.receive()
+        try:
+            async with asyncio.timeout_at(self.deadline):
+                message = await self.receive()
+        except TimeoutError:
+            raise body_timeout() from None
+        self.done = message["type"] != "http.request" or not message.get("more_body", False)
+        self.received += len(message.get("body", b""))
+        if self.received > self.limit:
+            raise errors.too_large(self.limit)
+        return message
 
 
 class RequestContextMiddleware:
@@ -52,15 +85,7 @@ class RequestContextMiddleware:
                 ]
             await send(message)
 
-        received = 0
-
-        async def receive_limited() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise errors.too_large(limit)
-            return message
+        receive_limited = _BodyReader(receive, limit)
 
         declared = dict(scope.get("headers", [])).get(b"content-length", b"0")
         try:
@@ -69,6 +94,10 @@ class RequestContextMiddleware:
             await self.app(scope, receive_limited, send_with_id)
         except StreamDisconnect:
             raise
+        except ClientDisconnect:  # the client hung up mid-upload: nobody is left to answer, and it is no bug
+            logger.info(
+                "%s %s: the client hung up before sending the whole body", scope.get("method"), scope.get("path")
+            )
         except errors.ApiError as error:  # raised before routing (size) or outside handlers
             await self._send_error(error, state["req_id"], send_with_id, started)
         except Exception:

@@ -1,0 +1,45 @@
+"""uvicorn runs with deliberate timeouts and limits, the same for ``MockServer`` and ``clarifai-mock serve``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import uvicorn
+
+from mockserver import cli, server
+from mockserver.app import create_app
+from mockserver.config import Settings
+
+
+def test_the_config_sets_every_limit_on_purpose() -> None:
+    config = server.uvicorn_config(create_app(Settings()))
+    assert config.timeout_keep_alive == server.KEEP_ALIVE_S == 5
+    assert config.h11_max_incomplete_event_size == server.MAX_HEAD_BYTES
+    assert config.limit_concurrency == server.MAX_CONNECTIONS
+    assert config.http is server.HttpProtocol  # carries the request-head deadline uvicorn lacks
+
+
+def test_serve_runs_uvicorn_with_that_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    ran: list[uvicorn.Config] = []
+
+    class FakeServer:
+        def __init__(self, config: uvicorn.Config) -> None:
+            ran.append(config)
+
+        def run(self, *args: Any) -> None:
+            pass
+
+    monkeypatch.setattr(uvicorn, "Server", FakeServer)
+    cli.run_server(Settings(host="127.0.0.1", port=8123))
+    [config] = ran
+    assert (config.host, config.port, config.log_level) == ("127.0.0.1", 8123, "info")
+    assert config.timeout_keep_alive == server.KEEP_ALIVE_S
+    assert config.http is server.HttpProtocol
+
+
+def test_mock_server_runs_with_that_config() -> None:
+    with server.MockServer(Settings(port=0)) as running:
+        assert running._server is not None
+        assert running._server.config.http is server.HttpProtocol
+        assert running._server.config.limit_concurrency == server.MAX_CONNECTIONS
