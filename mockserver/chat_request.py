@@ -5,15 +5,24 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
 from mockserver import errors
 from mockserver.types import JSON
 
 _LENIENT = ConfigDict(extra="allow", strict=True, frozen=True)
+
+
+def _whole(value: Any) -> Any:
+    # JSON Schema (and OpenAI) count 1.0 as an integer; strict mode alone would refuse it.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+WholeInt = Annotated[int, BeforeValidator(_whole)]
+"""An integer field that also takes a float with no fraction (``"n": 1.0``)."""
 _TYPE_NAMES = {"str", "int", "float", "bool", "none", "dict", "list", "function-after", "function-before"}
 
 
@@ -158,11 +167,11 @@ class ChatRequest(BaseModel):
     tool_choice: Literal["none", "auto", "required"] | ToolChoiceObject | None = None
     parallel_tool_calls: bool | None = None
     response_format: ResponseFormat | None = None
-    max_tokens: int | None = Field(default=None, ge=0)
-    max_completion_tokens: int | None = Field(default=None, ge=0)
-    n: int | None = Field(default=None, ge=1, le=128)
+    max_tokens: WholeInt | None = Field(default=None, ge=0)
+    max_completion_tokens: WholeInt | None = Field(default=None, ge=0)
+    n: WholeInt | None = Field(default=None, ge=1, le=128)
     stop: str | list[str] | None = None
-    seed: int | None = None
+    seed: WholeInt | None = None
     temperature: float | None = Field(default=None, ge=0, le=2)
     top_p: float | None = Field(default=None, ge=0, le=1)
 

@@ -41,7 +41,7 @@ def build_settings(**given: Any) -> Settings:
 def run_server(settings: Settings) -> None:
     """Serve until interrupted (patched out in CLI tests); an invalid fixture file stops start-up."""
     from mockserver.app import create_app
-    from mockserver.server import uvicorn_config
+    from mockserver.server import uvicorn_options
 
     logging.basicConfig(
         level=logging.DEBUG if settings.log_level is LogLevel.TRACE else settings.log_level.upper(),
@@ -51,8 +51,7 @@ def run_server(settings: Settings) -> None:
         app = create_app(settings)
     except FixtureFileError as exc:
         raise click.ClickException("invalid fixtures, not starting:\n" + str(exc)) from None
-    config = uvicorn_config(app, host=settings.host, port=settings.port, log_level=str(settings.log_level))
-    uvicorn.Server(config).run()
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, **uvicorn_options())
 
 
 def _choices(kind: type[Any]) -> click.Choice[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 
@@ -31,6 +32,34 @@ def error_bytes(error: errors.ApiError, settings: Settings, req_id: str) -> tupl
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers += [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
     return body, headers
+
+
+def host_allowed(host: str, settings: Settings) -> bool:
+    """Whether the ``Host`` header names this mock: an IP literal, a dotless name (``localhost``, a compose service),
+    ``*.localhost``, the bound host, or one of ``allowed_hosts``.
+
+    A DNS-rebinding page reaches the mock under the attacker's own dotted domain name; refusing such names keeps it
+    from reading the journal or driving the API, while every local way of calling the mock keeps working.
+    """
+    name = host.rsplit("]", 1)[0].lstrip("[") if host.startswith("[") else host.rsplit(":", 1)[0]
+    name = name.lower().rstrip(".")
+    allowed = {entry.lower().rstrip(".") for entry in settings.allowed_hosts}
+    if not host or "*" in allowed or name in allowed or name == settings.host.lower():
+        return True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return "." not in name or name.endswith(".localhost")
+    return True
+
+
+def foreign_host(host: str) -> errors.ApiError:
+    """The 403 for a ``Host`` this mock does not answer to."""
+    reason = (
+        f"The Host {host[:100]!r} is not a name this mock answers to (a DNS-rebinding guard). "
+        "Add it to CLARIFAI_MOCK_ALLOWED_HOSTS (comma-separated) if it is yours."
+    )
+    return errors.ApiError(403, errors.Code.CONN_INVALID_REQUEST, "Host not allowed", reason)
 
 
 class _BodyReader:
@@ -87,8 +116,12 @@ class RequestContextMiddleware:
 
         receive_limited = _BodyReader(receive, limit)
 
-        declared = dict(scope.get("headers", [])).get(b"content-length", b"0")
+        headers = dict(scope.get("headers", []))
+        declared = headers.get(b"content-length", b"0")
+        host = headers.get(b"host", b"").decode("latin-1")
         try:
+            if not host_allowed(host, self.settings):
+                raise foreign_host(host)
             if declared.isdigit() and int(declared) > limit:
                 raise errors.too_large(limit)
             await self.app(scope, receive_limited, send_with_id)

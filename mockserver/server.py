@@ -72,19 +72,21 @@ class HttpProtocol(_HeadDeadline, AutoHTTPProtocol):  # type: ignore[misc, valid
     """uvicorn's HTTP protocol (httptools when installed, else h11) with a deadline for the request head."""
 
 
+def uvicorn_options() -> dict[str, Any]:
+    """The uvicorn settings both ``MockServer`` and ``clarifai-mock serve`` run with: the timeouts and limits above,
+    chosen on purpose rather than left to uvicorn's defaults (see docs/security.md)."""
+    return {
+        "http": HttpProtocol,
+        "lifespan": "on",
+        "timeout_keep_alive": KEEP_ALIVE_S,
+        "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
+        "limit_concurrency": MAX_CONNECTIONS,
+    }
+
+
 def uvicorn_config(app: ASGIApp, *, log_level: str = "warning", **extra: Any) -> uvicorn.Config:
-    """The one uvicorn configuration both ``MockServer`` and ``clarifai-mock serve`` run with: the timeouts and
-    limits above, chosen on purpose rather than left to uvicorn's defaults (see docs/security.md)."""
-    return uvicorn.Config(
-        app,
-        http=HttpProtocol,
-        log_level=log_level,
-        lifespan="on",
-        timeout_keep_alive=KEEP_ALIVE_S,
-        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
-        limit_concurrency=MAX_CONNECTIONS,
-        **extra,
-    )
+    """A uvicorn configuration with ``uvicorn_options``."""
+    return uvicorn.Config(app, log_level=log_level, **uvicorn_options(), **extra)
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

@@ -21,20 +21,14 @@ def test_the_config_sets_every_limit_on_purpose() -> None:
 
 
 def test_serve_runs_uvicorn_with_that_config(monkeypatch: pytest.MonkeyPatch) -> None:
-    ran: list[uvicorn.Config] = []
-
-    class FakeServer:
-        def __init__(self, config: uvicorn.Config) -> None:
-            ran.append(config)
-
-        def run(self, *args: Any) -> None:
-            pass
-
-    monkeypatch.setattr(uvicorn, "Server", FakeServer)
+    ran: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: ran.append(kwargs))
     cli.run_server(Settings(host="127.0.0.1", port=8123))
-    [config] = ran
-    assert (config.host, config.port, config.log_level) == ("127.0.0.1", 8123, "info")
+    [kwargs] = ran
+    assert (kwargs["host"], kwargs["port"], kwargs["log_level"]) == ("127.0.0.1", 8123, "info")
+    config = uvicorn.Config(create_app(Settings()), **kwargs)  # what uvicorn.run builds from them
     assert config.timeout_keep_alive == server.KEEP_ALIVE_S
+    assert config.limit_concurrency == server.MAX_CONNECTIONS
     assert config.http is server.HttpProtocol
 
 
