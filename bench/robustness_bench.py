@@ -25,7 +25,7 @@ EVIL = {"type": "string", "minLength": 32, "maxLength": 32, "pattern": "(.|.)*!"
 
 def heavy_requests() -> dict[str, tuple[str, bytes]]:
     schema = {"type": "object", "properties": {"code": EVIL}, "required": ["code"]}
-    redos = {"model": GPT4O, "messages": [{"role": "user", "content": "code"}]}
+    redos: dict[str, object] = {"model": GPT4O, "messages": [{"role": "user", "content": "code"}]}
     redos["response_format"] = {"type": "json_schema", "json_schema": {"name": "c", "schema": schema}}
     fixtures = [{"name": f"f{i}", "match": {"user": f"question {i}"}, "reply": {"content": "ok"}} for i in range(5000)]
     return {
