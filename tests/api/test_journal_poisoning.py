@@ -103,3 +103,16 @@ def test_an_entry_always_serialises_even_when_built_by_hand() -> None:
     assert "'inf'" not in text
     assert '"inf"' in text
     assert "nested more than" in text
+
+
+def test_a_deeply_nested_tool_result_is_text_not_a_500(app_client: AppClient) -> None:
+    client = app_client()
+    call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    messages = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "c1", "content": nested(100_000)},  # a string: the body itself is shallow
+    ]
+    answer = client.post(CHAT, content=json.dumps({"model": GPT4O, "messages": messages}), headers=AUTH)
+    assert answer.status_code == 200
+    listings_work(client)
