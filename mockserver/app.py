@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import ipaddress
 import logging
 from collections.abc import AsyncIterator, Callable
 
@@ -13,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 
 from mockserver import errors
 from mockserver.api import control, inspector
@@ -61,6 +62,23 @@ def _log_error(request: Request, error: errors.ApiError) -> None:
         logger.info("%s: Clarifai %s %s: %s", where, error.code, error.description, error.details)
 
 
+def exposure_warning(settings: Settings) -> str | None:
+    """The warning for a mock reachable beyond this machine with an open control API, else ``None``."""
+    if settings.control_token is not None:
+        return None
+    host = settings.host.strip("[]").lower()
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if loopback:
+        return None
+    return (
+        f"serving on {settings.host} with NO control token: anyone who can reach this port can read the journal "
+        "and replace fixtures. Set CLARIFAI_MOCK_CONTROL_TOKEN (or bind 127.0.0.1)."
+    )
+
+
 def _error_response(request: Request, error: errors.ApiError) -> Response:
     if request.url.path.startswith(CONTROL_PATH) and not error.own:  # a refusal of the mock's own API, not Clarifai's
         error = dataclasses.replace(error, own=True)
@@ -82,9 +100,19 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 405:
         error = errors.method_not_allowed(request.method, request.url.path)
+        error.headers = {**error.headers, "Allow": _allowed_methods(request)}
     else:
         error = errors.route_not_found(request.method, request.url.path)
     return _error_response(request, error)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (RFC 9110 asks for them in a 405's ``Allow``)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods or set()
+    return ", ".join(sorted(methods))
 
 
 def routes(prefix: str) -> list[Route]:
@@ -148,6 +176,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """
     settings = settings or Settings()
     _quiet_disconnects()
+    warning = exposure_warning(settings)
+    if warning is not None:
+        logging.getLogger("mockserver").warning(warning)
     ctx = AppContext(settings=settings, catalog=load_catalog(settings.catalog), journal=Journal(settings.journal_size))
     if settings.fixtures:
         ctx.reloader = Reloader(ctx.store, settings.fixtures)

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import json
+import math
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
 from mockserver import errors
 from mockserver.types import JSON
 
 _LENIENT = ConfigDict(extra="allow", strict=True, frozen=True)
+
+
+def _whole(value: Any) -> Any:
+    # JSON Schema (and OpenAI) count 1.0 as an integer; strict mode alone would refuse it.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+WholeInt = Annotated[int, BeforeValidator(_whole)]
+"""An integer field that also takes a float with no fraction (``"n": 1.0``)."""
 _TYPE_NAMES = {"str", "int", "float", "bool", "none", "dict", "list", "function-after", "function-before"}
 
 
@@ -157,11 +167,11 @@ class ChatRequest(BaseModel):
     tool_choice: Literal["none", "auto", "required"] | ToolChoiceObject | None = None
     parallel_tool_calls: bool | None = None
     response_format: ResponseFormat | None = None
-    max_tokens: int | None = Field(default=None, ge=0)
-    max_completion_tokens: int | None = Field(default=None, ge=0)
-    n: int | None = Field(default=None, ge=1, le=128)
+    max_tokens: WholeInt | None = Field(default=None, ge=0)
+    max_completion_tokens: WholeInt | None = Field(default=None, ge=0)
+    n: WholeInt | None = Field(default=None, ge=1, le=128)
     stop: str | list[str] | None = None
-    seed: int | None = None
+    seed: WholeInt | None = None
     temperature: float | None = Field(default=None, ge=0, le=2)
     top_p: float | None = Field(default=None, ge=0, le=1)
 
@@ -215,12 +225,37 @@ def decode_json_object(body: bytes) -> JSON:
         raise errors.bad_json(f"The request body is not valid JSON: {exc}.") from None
     if not isinstance(data, dict):
         raise errors.bad_json("The request body must be a JSON object.")
+    problem = json_problem(data)
+    if problem is not None:
+        raise errors.bad_json(f"The request body {problem}.")
     if _LONE_SURROGATE.search(body) and not _encodable(data):
         raise errors.bad_json("The request body has a lone UTF-16 surrogate escape, which is not valid Unicode.")
     return data
 
 
 _LONE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+MAX_DEPTH = 100
+"""Deepest nesting of arrays and objects the mock accepts anywhere (requests, fixtures); real bodies stay far below."""
+
+
+def json_problem(data: Any, limit: int = MAX_DEPTH) -> str | None:
+    """Why ``data`` could not be stored and sent back as strict JSON (too deep, or a non-finite number), else None.
+
+    ``1e999`` parses to ``inf`` and deep nesting parses fine, yet either one would later break every journal or
+    fixture listing; walked iteratively, so the check itself cannot overflow the stack.
+    """
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"has a number out of JSON's range ({value!r}; 1e999 and the like)"
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return f"is nested more than {limit} levels deep"
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list | float))
+    return None
 
 
 def _reject_constant(name: str) -> Any:

@@ -61,7 +61,7 @@ def run_server(settings: Settings) -> None:
     """Load fixtures, bind the port, then serve until interrupted (patched out in CLI tests); a start-up failure is
     one line on stderr and a non-zero exit."""
     from mockserver.app import create_app
-    from mockserver.server import bind_socket
+    from mockserver.server import bind_socket, uvicorn_config
 
     if settings.workers > 1:
         run_workers(settings)
@@ -78,7 +78,7 @@ def run_server(settings: Settings) -> None:
             f"cannot listen on {settings.host}:{settings.port} ({exc.strerror or exc}), not starting; "
             "choose another port with --port or CLARIFAI_MOCK_PORT (make serve PORT=18080)"
         ) from None
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level.value)
+    config = uvicorn_config(app, host=settings.host, port=settings.port, log_level=settings.log_level.value)
     with sock:
         _AnnouncingServer(config, settings).run(sockets=[sock])
 
@@ -115,6 +115,8 @@ def worker_settings(settings: Settings) -> str:
 def run_workers(settings: Settings) -> None:
     """Serve with ``settings.workers`` processes on one port (uvicorn's supervisor); fixtures are checked once here,
     so a bad file stops start-up before any worker starts."""
+    from mockserver.server import uvicorn_options
+
     try:
         load_fixture_files(settings.fixtures)
     except FixtureFileError as exc:
@@ -127,6 +129,7 @@ def run_workers(settings: Settings) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        **uvicorn_options(),
     )
 
 

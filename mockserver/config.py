@@ -144,6 +144,11 @@ class Settings(BaseSettings):
         default=1, ge=1, description="Server processes on one port; journal, usage, sequences, rate limits per process."
     )
     control_token: SecretStr | None = Field(default=None, description="Required on /__mock__/ routes when set.")
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Extra Host names to answer (besides loopback, IPs and dotless names like compose services); "
+        "'*' answers any. A guard against DNS rebinding.",
+    )
     record_mode: RecordMode = RecordMode.NONE
     upstream: str = Field(default=DEFAULT_UPSTREAM, description="Base URL requests are forwarded to when recording.")
     record_dir: Path | None = Field(
@@ -159,7 +164,7 @@ class Settings(BaseSettings):
         description="PAT sent upstream when the caller uses the mock's dummy PAT; never logged.",
     )
 
-    @field_validator("fixtures", "pats", "normalize_patterns", mode="before")
+    @field_validator("fixtures", "pats", "normalize_patterns", "allowed_hosts", mode="before")
     @classmethod
     def _csv(cls, value: Any) -> Any:
         return _split_csv(value)
@@ -192,6 +197,14 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_pat(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value().strip() else None
+
+    @field_validator("control_token")
+    @classmethod
+    def _real_token(cls, value: SecretStr | None) -> SecretStr | None:
+        # An empty token would look set yet guard nothing (CLARIFAI_MOCK_CONTROL_TOKEN= in a shell or compose file).
+        if value is not None and not value.get_secret_value().strip():
+            raise ValueError("is empty: give the control API a real token, or unset it to leave the API open")
+        return value
 
     @field_validator("normalize_patterns")
     @classmethod

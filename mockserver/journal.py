@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from collections import deque
@@ -61,7 +62,7 @@ class JournalEntry:
         self.report()
         if self.response is None and self.body is not None:
             self.response = _decoded(self.body)
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _UNSENT}
+        return {f.name: json_safe(getattr(self, f.name)) for f in fields(self) if f.name not in _UNSENT}
 
 
 _UNSENT = ("miss", "body")
@@ -74,6 +75,26 @@ def _decoded(body: bytes) -> JSON:
     except ValueError:
         return {"text": body.decode("utf-8", "replace")}
     return value if isinstance(value, dict) else {"value": value}
+
+
+_CUT = 128
+
+
+def json_safe(value: Any, depth: int = 0) -> Any:
+    """``value`` in a form strict JSON can always carry: non-finite floats become strings, deep nesting is cut.
+
+    Requests are checked before they are journaled; this is the second line, so no entry can ever make
+    ``GET /__mock__/journal`` fail (an error there would hide every other entry until a reset).
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict | list) and depth >= _CUT:
+        return f"<nested more than {_CUT} levels deep>"
+    if isinstance(value, dict):
+        return {str(k): json_safe(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_safe(v, depth + 1) for v in value]
+    return value
 
 
 class Journal:

@@ -1,10 +1,13 @@
-"""Pure-ASGI middleware: a request id on every response, the body size limit, and a 500 safety net."""
+"""Pure-ASGI middleware: a request id on every response, the body size and time limits, and a 500 safety net."""
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import json
 import logging
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver import errors
@@ -13,6 +16,14 @@ from mockserver.engine import ids
 from mockserver.errors import StreamDisconnect
 
 logger = logging.getLogger("mockserver")
+BODY_TIMEOUT_S = 30.0
+"""The whole request body must arrive within this many seconds of the request head, else 408 (slow uploads)."""
+
+
+def body_timeout() -> errors.ApiError:
+    """The 408 for a body that did not arrive in time."""
+    reason = f"The request body did not arrive within {BODY_TIMEOUT_S:g} seconds."
+    return errors.ApiError(408, errors.Code.CONN_BAD_REQUEST_FORMAT, "Request timeout", reason)
 
 
 def error_bytes(error: errors.ApiError, settings: Settings, req_id: str) -> tuple[bytes, list[tuple[bytes, bytes]]]:
@@ -21,6 +32,57 @@ def error_bytes(error: errors.ApiError, settings: Settings, req_id: str) -> tupl
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers += [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
     return body, headers
+
+
+def host_allowed(host: str, settings: Settings) -> bool:
+    """Whether the ``Host`` header names this mock: an IP literal, a dotless name (``localhost``, a compose service),
+    ``*.localhost``, the bound host, or one of ``allowed_hosts``.
+
+    A DNS-rebinding page reaches the mock under the attacker's own dotted domain name; refusing such names keeps it
+    from reading the journal or driving the API, while every local way of calling the mock keeps working.
+    """
+    name = host.rsplit("]", 1)[0].lstrip("[") if host.startswith("[") else host.rsplit(":", 1)[0]
+    name = name.lower().rstrip(".")
+    allowed = {entry.lower().rstrip(".") for entry in settings.allowed_hosts}
+    if not host or "*" in allowed or name in allowed or name == settings.host.lower():
+        return True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return "." not in name or name.endswith(".localhost")
+    return True
+
+
+def foreign_host(host: str) -> errors.ApiError:
+    """The 403 for a ``Host`` this mock does not answer to."""
+    reason = (
+        f"The Host {host[:100]!r} is not a name this mock answers to (a DNS-rebinding guard). "
+        "Add it to CLARIFAI_MOCK_ALLOWED_HOSTS (comma-separated) if it is yours."
+    )
+    return errors.ApiError(403, errors.Code.CONN_INVALID_REQUEST, "Host not allowed", reason)
+
+
+class _BodyReader:
+    """``receive`` with the body limits: at most ``limit`` bytes, all of them within ``BODY_TIMEOUT_S``."""
+
+    def __init__(self, receive: Receive, limit: int) -> None:
+        self.receive, self.limit = receive, limit
+        self.received, self.done = 0, False
+        self.deadline = asyncio.get_running_loop().time() + BODY_TIMEOUT_S
+
+    async def __call__(self) -> Message:
+        if self.done:  # later receives wait for a disconnect during the response: no deadline on those
+            return await self.receive()
+        try:
+            async with asyncio.timeout_at(self.deadline):
+                message = await self.receive()
+        except TimeoutError:
+            raise body_timeout() from None
+        self.done = message["type"] != "http.request" or not message.get("more_body", False)
+        self.received += len(message.get("body", b""))
+        if self.received > self.limit:
+            raise errors.too_large(self.limit)
+        return message
 
 
 class RequestContextMiddleware:
@@ -52,23 +114,23 @@ class RequestContextMiddleware:
                 ]
             await send(message)
 
-        received = 0
+        receive_limited = _BodyReader(receive, limit)
 
-        async def receive_limited() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise errors.too_large(limit)
-            return message
-
-        declared = dict(scope.get("headers", [])).get(b"content-length", b"0")
+        headers = dict(scope.get("headers", []))
+        declared = headers.get(b"content-length", b"0")
+        host = headers.get(b"host", b"").decode("latin-1")
         try:
+            if not host_allowed(host, self.settings):
+                raise foreign_host(host)
             if declared.isdigit() and int(declared) > limit:
                 raise errors.too_large(limit)
             await self.app(scope, receive_limited, send_with_id)
         except StreamDisconnect:
             raise
+        except ClientDisconnect:  # the client hung up mid-upload: nobody is left to answer, and it is no bug
+            logger.info(
+                "%s %s: the client hung up before sending the whole body", scope.get("method"), scope.get("path")
+            )
         except errors.ApiError as error:  # raised before routing (size) or outside handlers
             await self._send_error(error, state["req_id"], send_with_id, started)
         except Exception:

@@ -2,18 +2,91 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
 from types import TracebackType
+from typing import Any
 
 import uvicorn
+from starlette.types import ASGIApp
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from mockserver.app import create_app
 from mockserver.config import Settings
 from mockserver.context import AppContext
 
 START_TIMEOUT = 10.0
+HEAD_TIMEOUT_S = 10.0
+"""A request's line and headers must arrive within this many seconds of connecting (or of its first byte on a kept-
+alive connection); slow-header clients (slowloris) are disconnected instead of being held forever."""
+KEEP_ALIVE_S = 5
+"""An idle kept-alive connection is closed after this many seconds (uvicorn's ``timeout_keep_alive``)."""
+MAX_HEAD_BYTES = 64 * 1024
+"""Largest request head accepted by the h11 parser (uvicorn's ``h11_max_incomplete_event_size``)."""
+MAX_CONNECTIONS = 1024
+"""Connections (or requests) served at once; past this uvicorn answers 503 (``limit_concurrency``)."""
+
+
+class _HeadDeadline:
+    """Mixin for uvicorn's HTTP protocol: close a connection whose request head is late (uvicorn has no such
+    timeout of its own; its keep-alive timer stops at the first byte of the next request)."""
+
+    cycle: Any
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
+    _head_timer: asyncio.TimerHandle | None = None
+    _head_cycle: Any = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self._arm_head()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)  # type: ignore[misc]
+        if self._head_timer is not None:
+            if self.cycle is not self._head_cycle:  # a new request's head is complete
+                self._head_timer.cancel()
+                self._head_timer = None
+        elif self.cycle is None or self.cycle.response_complete:  # bytes of the next request's head
+            self._arm_head()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    def _arm_head(self) -> None:
+        self._head_cycle = self.cycle
+        self._head_timer = self.loop.call_later(HEAD_TIMEOUT_S, self._head_late)
+
+    def _head_late(self) -> None:
+        self._head_timer = None
+        if self.cycle is self._head_cycle and not self.transport.is_closing():
+            self.transport.close()
+
+
+class HttpProtocol(_HeadDeadline, AutoHTTPProtocol):  # type: ignore[misc, valid-type]
+    """uvicorn's HTTP protocol (httptools when installed, else h11) with a deadline for the request head."""
+
+
+def uvicorn_options() -> dict[str, Any]:
+    """The uvicorn settings both ``MockServer`` and ``clarifai-mock serve`` run with: the timeouts and limits above,
+    chosen on purpose rather than left to uvicorn's defaults (see docs/security.md)."""
+    return {
+        "http": HttpProtocol,
+        "lifespan": "on",
+        "timeout_keep_alive": KEEP_ALIVE_S,
+        "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
+        "limit_concurrency": MAX_CONNECTIONS,
+    }
+
+
+def uvicorn_config(app: ASGIApp, *, log_level: str = "warning", **extra: Any) -> uvicorn.Config:
+    """A uvicorn configuration with ``uvicorn_options``."""
+    return uvicorn.Config(app, log_level=log_level, **uvicorn_options(), **extra)
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -74,7 +147,7 @@ class MockServer:
     def start(self) -> MockServer:
         """Bind, start serving in a daemon thread and wait until requests are accepted."""
         self._socket = bind_socket(self.settings.host, self.settings.port)
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="on", access_log=False)
+        config = uvicorn_config(self.app, access_log=False)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, name="clarifai-mock", daemon=True

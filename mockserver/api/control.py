@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from typing import Any
 
@@ -16,9 +17,40 @@ from mockserver.fixtures.files import fixture_to_data
 from mockserver.schema import Fixture, FixtureFile
 from mockserver.wire.headers import CONTROL_TOKEN_HEADER as TOKEN_HEADER
 
+_INLINE_BODY = 16 * 1024
+"""Fixture bodies up to this size are loaded on the event loop; a thread hop costs more than they do."""
 
-def _guarded(request: Request) -> AppContext:
+
+_SAFE_SITES = ("same-origin", "none")  # Sec-Fetch-Site values of a page's own requests and of typed-in URLs
+
+
+def _refused(status: int, reason: str) -> errors.ApiError:
+    return errors.ApiError(status, errors.Code.CONN_INVALID_REQUEST, "Request refused", reason)
+
+
+def _check_write(request: Request) -> None:
+    """Refuse browser writes from other origins, and bodies that are not JSON.
+
+    A web page can send a cross-origin ``POST`` with a ``text/plain`` body and no CORS preflight; these checks stop
+    it from planting fixtures or resetting the journal. Tools (curl, SDKs, the pytest plugin) send no
+    ``Origin``/``Sec-Fetch-Site`` and pass.
+    """
+    headers = request.headers
+    site = headers.get("sec-fetch-site")
+    origin = headers.get("origin")
+    own = f"{request.url.scheme}://{headers.get('host', '')}"
+    if (site is not None and site not in _SAFE_SITES) or (origin is not None and origin != own):
+        raise _refused(403, f"Cross-origin writes to the control API are refused (Origin {str(origin)[:100]!r}).")
+    has_body = headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
+    media = headers.get("content-type", "").split(";")[0].strip().lower()
+    if has_body and media != "application/json":
+        raise _refused(415, f"The control API takes Content-Type: application/json, not {media[:60]!r}.")
+
+
+def _guarded(request: Request, *, write: bool = False) -> AppContext:
     ctx = context(request)
+    if write:
+        _check_write(request)
     token = ctx.settings.control_token
     if token is not None:
         given = request.headers.get(TOKEN_HEADER, "")
@@ -58,7 +90,7 @@ async def journal(request: Request) -> JSONResponse:
 
 async def reset(request: Request) -> JSONResponse:
     """Forget run-time fixtures, sequence counters, journal and ledger (of ``?namespace=`` only, if given)."""
-    _guarded(request).reset(_namespace(request))
+    _guarded(request, write=True).reset(_namespace(request))
     return JSONResponse({"status": "reset"})
 
 
@@ -87,15 +119,21 @@ def _parse_fixtures(data: dict[str, Any]) -> list[Fixture]:
 
 async def add_fixtures(request: Request) -> JSONResponse:
     """Add run-time fixtures: one fixture, or a fixture file's ``{"fixtures": [...]}``, same schema as files."""
-    ctx = _guarded(request)
-    fixtures = _parse_fixtures(decode_json_object(await request.body()))
-    names = [ctx.store.add(f, _namespace(request)).name for f in fixtures]
+    ctx = _guarded(request, write=True)
+    body, namespace = await request.body(), _namespace(request)
+
+    def load() -> list[str]:
+        return [entry.name for entry in ctx.store.add_many(_parse_fixtures(decode_json_object(body)), namespace)]
+
+    # Validating and indexing thousands of fixtures takes a while: a worker thread does it, so health and model
+    # requests keep being answered meanwhile (the store is thread-safe).
+    names = await asyncio.to_thread(load) if len(body) > _INLINE_BODY else load()
     return JSONResponse({"added": names}, status_code=201)
 
 
 async def delete_fixtures(request: Request) -> Response:
     """Remove the run-time fixture ``?name=`` (or all run-time fixtures of the namespace without a name)."""
-    ctx = _guarded(request)
+    ctx = _guarded(request, write=True)
     name, namespace = request.query_params.get("name"), _namespace(request)
     if name is None:
         ctx.store.reset(namespace)
@@ -112,7 +150,7 @@ async def usage(request: Request) -> JSONResponse:
 
 async def reload(request: Request) -> JSONResponse:
     """Reload fixture files now; answers 400 with the problems (keeping the old set) when they are invalid."""
-    ctx = _guarded(request)
+    ctx = _guarded(request, write=True)
     if ctx.reloader is None or ctx.reloader.reload():
         return JSONResponse({"status": "reloaded", "generation": ctx.store.generation})
     raise errors.invalid_field("fixtures", ctx.reloader.last_error or "invalid", "invalid_fixture")

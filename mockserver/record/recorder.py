@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -25,7 +26,7 @@ from typing import Any
 
 from mockserver.config import DEFAULT_UPSTREAM, RecordMode, Settings
 from mockserver.fixtures.facts import RequestFacts
-from mockserver.fixtures.files import SUFFIXES, dump_fixture_file, fixture_to_data, load_file
+from mockserver.fixtures.files import SUFFIXES, dump_fixture_file, fixture_to_data, load_file, remove_stale_temps
 from mockserver.fixtures.normalize import normalize_recorded
 from mockserver.fixtures.store import NEAR_MISSES, Entry, FixtureStore, Miss
 from mockserver.record.collapse import collapse_chunks, collapse_completion, collapse_error
@@ -134,6 +135,8 @@ class Recorder:
         self.problems: list[str] = []
         self._lock = threading.Lock()
         self._scrubber = Scrubber([upstream_pat] if upstream_pat else [])
+        for temp in remove_stale_temps(self.path):
+            logging.getLogger("mockserver.record.recorder").info("removed %s, left by an interrupted recording", temp)
         keep = self.path.exists() and self.mode is not RecordMode.ALL
         self._fixtures: list[Fixture] = [entry.fixture for entry in load_file(self.path)] if keep else []
         self.store = FixtureStore(self._entries(self._fixtures))

@@ -50,6 +50,7 @@ class Sent(Protocol):
 
 R = TypeVar("R", bound=Sent)
 S = TypeVar("S", bound=Sent)
+T = TypeVar("T")
 Forwarder = Callable[[Forward], Awaitable[R]]
 _VOLATILE = ("stream", "stream_options")
 
@@ -159,7 +160,8 @@ async def _turn(
     ctx: AppContext, incoming: Incoming, surface: Surface[Any], entry: JournalEntry, forward: Forwarder[R]
 ) -> Answer | R:
     caller = authorise(ctx, incoming, entry)
-    data = decode_json_object(await incoming.body())
+    body = await incoming.body()
+    data = await _off_loop(len(body) > HEAVY_BODY, decode_json_object, body)
     entry.request = data
     turn = surface.read(data)
     entry.stream = turn.stream
@@ -175,7 +177,7 @@ async def _turn(
     reply, fixture = _filled(ctx, turn, model, resolved, entry)
     job = _job(ctx, incoming, model, digest, pin)
     counter = job.counter
-    product = surface.build(turn, reply, job)
+    product = await _off_loop(_heavy(body, data), surface.build, turn, reply, job)
     check_reply(ctx, incoming, turn, reply, fixture, product, entry)
     _charge(ctx, caller, model, product, entry)
     delay = 0.0 if turn.stream else reply_delay(ctx.settings, reply, product.usage.completion_tokens)
@@ -187,6 +189,24 @@ async def _turn(
     note_warnings(entry, answer.headers)
     ctx.observer.answered(entry, answer)  # keeps the reply (a stream's frames, timed) for the inspector
     return answer
+
+
+HEAVY_BODY = 64 * 1024
+"""Bodies past this size are decoded and built in a worker thread, so other clients are not stalled meanwhile."""
+_HEAVY_INPUTS = 16
+_SCHEMA_KEYS = ("response_format", "tools", "text")
+
+
+def _heavy(body: bytes, data: JSON) -> bool:
+    """Whether building the answer may take long: a big body, many embedding inputs, or a schema to fill."""
+    inputs = data.get("input")
+    many = isinstance(inputs, list) and len(inputs) > _HEAVY_INPUTS
+    return len(body) > HEAVY_BODY or many or any(key in data for key in _SCHEMA_KEYS)
+
+
+async def _off_loop(heavy: bool, work: Callable[..., T], *args: Any) -> T:
+    """``work(*args)``, in a worker thread when ``heavy`` (a thread hop costs ~0.1 ms, too much for every request)."""
+    return await asyncio.to_thread(work, *args) if heavy else work(*args)
 
 
 async def run(ctx: AppContext, incoming: Incoming, surface: Surface[Any], forward: Forwarder[R]) -> Answer | R:

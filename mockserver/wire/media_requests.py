@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mockserver import errors
-from mockserver.chat_request import field_error
+from mockserver.chat_request import WholeInt, field_error
 from mockserver.types import JSON
 
 _LENIENT = ConfigDict(extra="allow", strict=True, frozen=True)
@@ -22,7 +22,7 @@ class EmbeddingRequest(BaseModel):
     model: str
     input: str | list[str] | list[int] | list[list[int]]
     encoding_format: Literal["float", "base64"] | None = None
-    dimensions: int | None = Field(default=None, ge=1)
+    dimensions: WholeInt | None = Field(default=None, ge=1)
     stream: bool | None = None
 
     def texts(self) -> list[str]:
@@ -46,7 +46,7 @@ class ImageRequest(BaseModel):
 
     model: str
     prompt: str = Field(min_length=1)
-    n: int | None = Field(default=None, ge=1, le=10)
+    n: WholeInt | None = Field(default=None, ge=1, le=10)
     size: str | None = None
     response_format: Literal["url", "b64_json"] | None = None
     stream: bool | None = None

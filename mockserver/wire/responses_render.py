@@ -93,10 +93,21 @@ def echo(request: ResponsesRequest) -> JSON:
         "temperature": request.temperature if request.temperature is not None else 1.0,
         "text": _text_echo(request.text),
         "tool_choice": _tool_choice_echo(request.tool_choice),
-        "tools": [{"type": "function", **function_of(t, i)} for i, t in enumerate(request.tools or [])],
+        "tools": [_tool_echo(function_of(t, i)) for i, t in enumerate(request.tools or [])],
         "top_p": request.top_p if request.top_p is not None else 1.0,
         "truncation": request.truncation or "disabled",
         "user": request.user,
+    }
+
+
+def _tool_echo(function: JSON) -> JSON:
+    """A tool as the spec's ``FunctionTool``: ``parameters`` and ``strict`` are required (null allowed); ``strict``
+    defaults to true on the Responses API."""
+    return {
+        "type": "function",
+        **function,
+        "parameters": function.get("parameters"),
+        "strict": function.get("strict", True),
     }
 
 

@@ -1,32 +1,39 @@
-"""Strings that fit a JSON-schema string node: format, name hint, length limits and simple patterns."""
+"""Strings that fit a JSON-schema string node: format, name hint, length limits and pattern."""
 
 from __future__ import annotations
 
+import logging
 import random
-import re
-import string
 from collections.abc import Mapping
 from typing import Any
 
 from faker import Faker
 
 from mockserver.engine.synth.hints import FORMATS, STRING_HINTS, hint_key, phrase
+from mockserver.engine.synth.regex import Unbuildable, Walk, build_matching
 
 MAX_LENGTH = 100_000
-_PATTERN_CLASSES = {"d": string.digits, "w": string.ascii_letters + string.digits + "_", "s": " "}
-_PATTERN_TOKEN = re.compile(r"(\\.|\[[^\]^][^\]]*\]|[^\\\[\]()|*+?{}])(?:([?*+])|\{(\d+)(,(\d*))?\})?")
+logger = logging.getLogger("mockserver")
 
 
-def gen_string(rng: random.Random, fake: Faker, node: Mapping[str, Any], name: str | None) -> str:
-    """A string for ``node``: its format, else a hint from the property ``name``, fitted to length and pattern."""
+def gen_string(rng: random.Random, fake: Faker, node: Mapping[str, Any], name: str | None, budget: list[int]) -> str:
+    """A string for ``node``: its format, else a hint from the property ``name``, fitted to length and pattern.
+
+    A ``pattern`` is never run against a candidate (user patterns can backtrack for minutes): the string is built
+    from the pattern's parse tree instead. One the builder cannot handle keeps the plain value, with a warning.
+    """
     maker = FORMATS.get(str(node.get("format")))
     if maker is None:
         hint = hint_key(name, STRING_HINTS)
         maker = STRING_HINTS[hint] if hint else phrase
-    value = _fit_length(maker(rng, fake), node.get("minLength", 0), node.get("maxLength"), fake)
+    low, high = node.get("minLength", 0), node.get("maxLength")
+    value = _fit_length(maker(rng, fake), low, high, fake)
     pattern = node.get("pattern")
-    if isinstance(pattern, str) and not _matches(pattern, value):
-        return _pattern_string(pattern, rng) or value
+    if isinstance(pattern, str):
+        try:
+            return build_matching(pattern, Walk(rng, budget), low, MAX_LENGTH if high is None else high)
+        except Unbuildable as exc:
+            logger.warning("schema pattern %.80r: %s; the generated value may not match it", pattern, exc)
     return value
 
 
@@ -40,42 +47,3 @@ def _fit_length(value: str, low: int, high: int | None, fake: Faker) -> str:
         value = value[:high]
         value = value.rstrip() if len(value.rstrip()) >= low else value
     return value
-
-
-def _matches(pattern: str, value: str) -> bool:
-    try:
-        return re.search(pattern, value) is not None
-    except re.error:
-        return True
-
-
-def _pattern_string(pattern: str, rng: random.Random) -> str | None:
-    """A string for a simple regex (literals, escapes, classes, quantifiers); ``None`` when it is too complex."""
-    body, pos = pattern.removeprefix("^").removesuffix("$"), 0
-    out: list[str] = []
-    while pos < len(body):
-        token = _PATTERN_TOKEN.match(body, pos)
-        if token is None:
-            return None
-        atom, symbol, low, comma, high = token.groups()
-        if low is None:
-            low, high = {"?": (0, 1), "*": (0, 3), "+": (1, 3), None: (1, 1)}[symbol]
-        else:
-            low, high = int(low), (int(low) if comma is None else int(high) if high else int(low) + 3)
-        if low > MAX_LENGTH:
-            return None
-        chars = _pattern_chars(atom)
-        out.extend(rng.choice(chars) for _ in range(rng.randint(low, high)))
-        pos = token.end()
-    value = "".join(out)
-    return value if _matches(pattern, value) else None
-
-
-def _pattern_chars(atom: str) -> str:
-    """The characters one regex atom (literal, escape, ``.`` or ``[...]`` class) may match."""
-    if atom.startswith("["):
-        spec = re.sub(r"(.)-(.)", lambda m: "".join(map(chr, range(ord(m[1]), ord(m[2]) + 1))), atom[1:-1])
-        return re.sub(r"\\(.)", lambda m: _PATTERN_CLASSES.get(m[1], m[1]), spec)
-    if atom.startswith("\\"):
-        return _PATTERN_CLASSES.get(atom[1], atom[1])
-    return string.ascii_letters if atom == "." else atom

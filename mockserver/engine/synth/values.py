@@ -15,6 +15,7 @@ from faker import Faker
 from mockserver.engine.synth.hints import hint_key, singular
 from mockserver.engine.synth.mentions import Mentions
 from mockserver.engine.synth.numbers import gen_number
+from mockserver.engine.synth.regex import MAX_STEPS
 from mockserver.engine.synth.seeding import _faker, subseed
 from mockserver.engine.synth.strings import gen_string
 
@@ -49,6 +50,7 @@ class _Ctx:
     seed: int
     mentions: Mentions | None = None  # what the conversation already says (place, quoted phrase, numbers, …)
     budget: list[int] = field(default_factory=lambda: [MAX_NODES])
+    steps: list[int] = field(default_factory=lambda: [MAX_STEPS])  # shared by every pattern in the schema
 
     def rng(self, path: str) -> random.Random:
         return random.Random(subseed(self.seed, path))
@@ -88,7 +90,7 @@ def _gen(ctx: _Ctx, schema: Any, path: str, name: str | None, depth: int) -> Any
         return ctx.rng(path).random() < 0.5
     if kind == "null":
         return None
-    return gen_string(ctx.rng(path), ctx.faker(path), node, name)
+    return gen_string(ctx.rng(path), ctx.faker(path), node, name, ctx.steps)
 
 
 def _mentioned(ctx: _Ctx, node: Mapping[str, Any], name: str | None, kind: str) -> Any:
