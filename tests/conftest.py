@@ -10,9 +10,7 @@ import openai
 import pytest
 from starlette.testclient import TestClient
 
-from mockserver.app import create_app
-from mockserver.config import Settings
-from mockserver.server import MockServer
+from mockserver import MockServer, Settings, create_app
 
 PAT = "test-pat"
 

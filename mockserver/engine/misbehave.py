@@ -11,7 +11,7 @@ import random
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-import jsonschema
+from mockserver.fixtures.validation import validator
 
 REFUSALS = (
     "I'm sorry, but I can't help with that.",
@@ -82,7 +82,7 @@ def _violations(schema: Mapping[str, Any], arguments: dict[str, Any]) -> list[di
 
 def _breaks(schema: Mapping[str, Any], value: Any) -> bool:
     try:
-        return not jsonschema.validators.validator_for(schema)(schema).is_valid(value)
+        return not validator(schema).is_valid(value)
     except Exception:  # an unreadable schema: any non-object breaks a tool's arguments
         return not isinstance(value, dict)
 

@@ -12,9 +12,8 @@ import pytest
 from pydantic import SecretStr
 from starlette.testclient import TestClient
 
-from mockserver.app import create_app
+from mockserver import ErrorStyle, NoMatch, Settings, create_app
 from mockserver.clarifai.auth import fingerprint
-from mockserver.config import ErrorStyle, NoMatch, Settings
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 GPT4O = "openai/chat-completion/models/gpt-4o"

@@ -11,9 +11,7 @@ from click.testing import CliRunner
 from pydantic import ValidationError
 from starlette.testclient import TestClient
 
-from mockserver import cli
-from mockserver.app import create_app
-from mockserver.config import Settings
+from mockserver import Settings, cli, create_app
 
 CHAT = "/v2/ext/openai/v1/chat/completions"
 FIXTURES = "/__mock__/fixtures"

@@ -14,8 +14,7 @@ import pytest
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from starlette.testclient import TestClient
 
-from mockserver.app import create_app
-from mockserver.config import Settings
+from mockserver import Settings, create_app
 
 GPT4O = "openai/chat-completion/models/gpt-4o"
 PREFIX = "/v2/ext/openai/v1"

@@ -10,10 +10,10 @@ import pytest
 from pydantic import ValidationError
 from starlette.testclient import TestClient
 
+from mockserver import Fixture
 from mockserver.fixtures.files import dump_fixture_file
 from mockserver.fixtures.reload import Reloader
 from mockserver.fixtures.store import FixtureStore
-from mockserver.schema import Fixture
 
 CHAT = "/v2/ext/openai/v1/chat/completions"
 GPT4O = "openai/chat-completion/models/gpt-4o"

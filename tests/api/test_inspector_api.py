@@ -11,8 +11,7 @@ import pytest
 from pydantic import SecretStr
 from starlette.testclient import TestClient
 
-from mockserver.app import create_app
-from mockserver.config import NoMatch, Settings
+from mockserver import NoMatch, Settings, create_app
 
 GPT4O = "openai/chat-completion/models/gpt-4o"
 CHAT = "/v2/ext/openai/v1/chat/completions"

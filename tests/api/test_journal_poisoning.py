@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from mockserver import FixtureFileError
 from mockserver.chat_request import MAX_DEPTH
-from mockserver.errors import FixtureFileError
 from mockserver.fixtures.files import load_file
 from mockserver.journal import JournalEntry
 

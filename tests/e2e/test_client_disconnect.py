@@ -16,9 +16,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from mockserver.config import Settings
-from mockserver.schema import Fixture
-from mockserver.server import MockServer
+from mockserver import Fixture, MockServer, Settings
 
 SLOW = {
     "match": {"user": "slow story"},

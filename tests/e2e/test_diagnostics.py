@@ -12,8 +12,7 @@ import httpx
 import openai
 import pytest
 
-from mockserver import MockServer, Settings
-from mockserver.config import ErrorStyle, NoMatch
+from mockserver import ErrorStyle, MockServer, NoMatch, Settings
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 MODEL = "openai/chat-completion/models/gpt-oss-120b"

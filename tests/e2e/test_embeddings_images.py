@@ -18,8 +18,7 @@ import openai
 import pytest
 from openai.types import CreateEmbeddingResponse, ImagesResponse
 
-from mockserver.config import Settings
-from mockserver.server import MockServer
+from mockserver import MockServer, Settings
 
 ADA = "openai/embed/models/text-embedding-ada-002"
 LARGE = "openai/embed/models/text-embedding-3-large"

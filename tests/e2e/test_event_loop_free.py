@@ -17,8 +17,8 @@ import pytest
 from openai.types import CreateEmbeddingResponse
 from openai.types.chat import ChatCompletion
 
+from mockserver import MockServer
 from mockserver.fixtures.store import FixtureStore
-from mockserver.server import MockServer
 from mockserver.turn.chat import ChatSurface
 from mockserver.turn.media import EmbeddingsSurface
 

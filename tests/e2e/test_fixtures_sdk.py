@@ -29,9 +29,8 @@ from openai.types.chat import (
     ChatCompletionMessageParam,
 )
 
-from mockserver.config import NoMatch, Settings
+from mockserver import MockServer, NoMatch, Settings
 from mockserver.context import NamespaceConfig
-from mockserver.server import MockServer
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PAT = "fixtures-sdk-pat"

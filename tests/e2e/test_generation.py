@@ -15,8 +15,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionFunctionToolParam, C
 from openai.types.responses import FunctionToolParam
 from pydantic import BaseModel
 
-from mockserver.config import NoMatch, Settings
-from mockserver.server import MockServer
+from mockserver import MockServer, NoMatch, Settings
 
 GPT4O = "openai/chat-completion/models/gpt-4o"
 

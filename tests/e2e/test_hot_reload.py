@@ -16,12 +16,9 @@ import httpx
 import openai
 import pytest
 
-from mockserver.app import create_app
-from mockserver.config import NoMatch, Settings
-from mockserver.errors import FixtureFileError
+from mockserver import FixtureFileError, MockServer, NoMatch, Settings, create_app
 from mockserver.fixtures.reload import Reloader
 from mockserver.fixtures.store import FixtureStore
-from mockserver.server import MockServer
 
 GPT4O = "openai/chat-completion/models/gpt-4o"
 WAIT = 10.0

@@ -20,8 +20,7 @@ from openai.types.chat import ChatCompletionFunctionToolParam, ChatCompletionMes
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pydantic import SecretStr
 
-from mockserver.config import NoMatch, Settings
-from mockserver.server import MockServer
+from mockserver import MockServer, NoMatch, Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -10,9 +10,7 @@ from typing import Any
 
 import pytest
 
-from mockserver.config import Settings
-from mockserver.schema import Fixture
-from mockserver.server import MockServer
+from mockserver import Fixture, MockServer, Settings
 
 # LiteLLM fetches its model price map over the network at import unless told to use the bundled copy.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")

@@ -14,8 +14,7 @@ import openai
 import pytest
 from openai.types.chat import ChatCompletionMessageFunctionToolCall
 
-from mockserver.config import NoMatch, Settings
-from mockserver.server import MockServer
+from mockserver import MockServer, NoMatch, Settings
 
 GPT4O = "openai/chat-completion/models/gpt-4o"
 FIXTURES = r"""

@@ -12,10 +12,7 @@ import openai
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from mockserver.app import create_app
-from mockserver.config import NoMatch, Settings
-from mockserver.schema import Fixture
-from mockserver.server import MockServer
+from mockserver import Fixture, MockServer, NoMatch, Settings, create_app
 
 GPT4O = "openai/chat-completion/models/gpt-4o"
 ADA = "openai/embed/models/text-embedding-ada-002"

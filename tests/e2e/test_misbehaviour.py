@@ -14,9 +14,7 @@ import pytest
 from openai.types.chat import ChatCompletionChunk, ChatCompletionFunctionToolParam, ChatCompletionMessageParam
 from openai.types.responses import FunctionToolParam, Response, ResponseStreamEvent
 
-from mockserver.config import Settings
-from mockserver.schema import Fixture
-from mockserver.server import MockServer
+from mockserver import Fixture, MockServer, Settings
 
 GPT4O = "openai/chat-completion/models/gpt-4o"
 KINDS = [

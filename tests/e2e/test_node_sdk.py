@@ -16,8 +16,7 @@ from typing import TypedDict, cast
 
 import pytest
 
-from mockserver.config import Settings
-from mockserver.server import MockServer
+from mockserver import MockServer, Settings
 
 REPO = Path(__file__).resolve().parents[2]
 NODE_DIR = REPO / "tests" / "node"

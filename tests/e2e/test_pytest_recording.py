@@ -16,13 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.config import RecordMode
+from mockserver import MockServer, Recorder, RecordMode, TextMatch
 from mockserver.fixtures.files import load_file, load_fixture_files
 from mockserver.journal import JournalEntry
 from mockserver.pytest_plugin import RECORD_MODES
-from mockserver.record.recorder import Recorder
-from mockserver.schema import TextMatch
-from mockserver.server import MockServer
 from mockserver.testing.recording import (
     default_recording,
     recording_path,

@@ -35,15 +35,12 @@ from openai.types.chat import (
     ChatCompletionMessageParam,
 )
 
-from mockserver import cli
-from mockserver.config import RecordMode, Settings
-from mockserver.errors import ApiError
+from mockserver import ApiError, MockServer, RecordMode, Settings, cli
 from mockserver.fixtures.files import load_file, load_fixture_files
 from mockserver.fixtures.secrets import PLACEHOLDER
 from mockserver.record.collapse import collapse_chunks
 from mockserver.record.recorder import DEFAULT_FILE, Exchange, Recorder
 from mockserver.record.upstream import DUMMY_PAT_PREFIX, pat_for_upstream
-from mockserver.server import MockServer
 from mockserver.wire.headers import RECORDED_HEADER
 
 GPT4O = "openai/chat-completion/models/gpt-4o"

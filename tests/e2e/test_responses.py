@@ -27,9 +27,7 @@ from openai.types.responses import (
 )
 from pydantic import BaseModel, TypeAdapter
 
-from mockserver.config import Settings
-from mockserver.schema import Fixture
-from mockserver.server import MockServer
+from mockserver import Fixture, MockServer, Settings
 
 GPT4O = "openai/chat-completion/models/gpt-4o"
 GPT_OSS = "openai/chat-completion/models/gpt-oss-120b"

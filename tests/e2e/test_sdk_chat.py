@@ -30,9 +30,8 @@ from openai.types.chat.chat_completion_content_part_image_param import ImageURL
 from openai.types.chat.completion_create_params import ResponseFormat as ResponseFormatJSONSchema
 from pydantic import BaseModel
 
+from mockserver import MockServer, Settings
 from mockserver.clarifai.tokens import counter_for
-from mockserver.config import Settings
-from mockserver.server import MockServer
 
 GPT4O = "openai/chat-completion/models/gpt-4o"
 GPT_OSS = "openai/chat-completion/models/gpt-oss-120b"

@@ -27,9 +27,7 @@ from openai.types.chat import (
 )
 from pydantic import BaseModel
 
-from mockserver.config import NoMatch, Settings
-from mockserver.fixtures.files import load_fixture_files
-from mockserver.server import MockServer
+from mockserver import MockServer, NoMatch, Settings, load_fixture_files
 
 SHIPPED = Path(__file__).resolve().parents[2] / "fixtures"
 PAT = "shipped-fixtures-pat"

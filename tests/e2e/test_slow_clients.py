@@ -10,8 +10,7 @@ import socket
 
 import pytest
 
-from mockserver import middleware, server as server_module
-from mockserver.server import MockServer
+from mockserver import MockServer, middleware, server as server_module
 
 GUARD = 30.0
 CHAT = "/v2/ext/openai/v1/chat/completions"

@@ -11,9 +11,8 @@ from openai.types import CreateEmbeddingResponse, ImagesResponse
 from openai.types.chat import ChatCompletion
 from openai.types.responses import FunctionTool, Response
 
+from mockserver import Fixture, Recorder
 from mockserver.fixtures.files import dump_fixture_file, load_file, remove_stale_temps
-from mockserver.record.recorder import Recorder
-from mockserver.schema import Fixture
 
 GPT4O = "openai/chat-completion/models/gpt-4o"
 LARGE = "openai/embed/models/text-embedding-3-large"

@@ -14,10 +14,7 @@ import pytest
 from openai.types.chat import ChatCompletionFunctionToolParam, ChatCompletionMessageParam
 from openai.types.responses import FunctionToolParam
 
-from mockserver.config import NoMatch, Settings
-from mockserver.schema import Fixture
-from mockserver.server import MockServer
-from mockserver.testing.handle import MockHandle
+from mockserver import Fixture, MockHandle, MockServer, NoMatch, Settings
 
 GPT4O = "openai/chat-completion/models/gpt-4o"
 CITY: dict[str, Any] = {

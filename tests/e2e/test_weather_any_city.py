@@ -24,8 +24,7 @@ from openai.types.chat import (
 )
 from openai.types.responses import FunctionToolParam, Response, ResponseFunctionToolCall, ResponseInputParam
 
-from mockserver.config import NoMatch, Settings
-from mockserver.server import MockServer
+from mockserver import MockServer, NoMatch, Settings
 
 SHIPPED = Path(__file__).resolve().parents[2] / "fixtures"
 GPT4O = "openai/chat-completion/models/gpt-4o"

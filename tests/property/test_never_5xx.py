@@ -17,8 +17,7 @@ from openai.types.responses import Response, ResponseStreamEvent
 from pydantic import TypeAdapter
 from starlette.testclient import TestClient
 
-from mockserver.app import create_app
-from mockserver.config import Settings
+from mockserver import Settings, create_app
 
 MODELS = st.sampled_from(
     [

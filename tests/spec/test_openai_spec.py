@@ -19,8 +19,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from starlette.testclient import TestClient
 
-from mockserver.app import create_app
-from mockserver.config import Settings
+from mockserver import Settings, create_app
 
 SPEC = json.loads(Path(__file__).with_name("openai-subset.json").read_text("utf-8"))
 APP = create_app(Settings(prefix="", journal_size=20))

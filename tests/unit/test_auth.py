@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from mockserver import errors
+from mockserver import ErrorStyle, Settings, errors
 from mockserver.clarifai.auth import authenticate, fingerprint, read_pat
-from mockserver.config import ErrorStyle, Settings
 
 
 def headers(value: str | None) -> dict[str, str]:

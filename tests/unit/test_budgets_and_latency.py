@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from mockserver import Reply, Settings, StreamScript
 from mockserver.clarifai.catalog import load_catalog
-from mockserver.config import Settings
 from mockserver.context import AppContext
-from mockserver.schema import Reply, StreamScript
 from mockserver.wire.stream import default_script, reply_delay
 
 MODEL = "openai/chat-completion/models/gpt-4o"

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from openai.types.chat import ChatCompletionChunk
 
+from mockserver import StreamScript
 from mockserver.clarifai.usage import Usage
 from mockserver.engine.responder import Choice, Completion, ToolCall
-from mockserver.schema import StreamScript
 from mockserver.wire.chat_render import build_frames, split_text
 
 TEXTS = [

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from mockserver.errors import FixtureFileError
+from mockserver import Fixture, FixtureFileError
 from mockserver.fixtures.files import (
     dump_fixture_file,
     expand,
@@ -20,7 +20,6 @@ from mockserver.fixtures.files import (
 )
 from mockserver.fixtures.lint import shadow_warnings
 from mockserver.fixtures.store import Entry
-from mockserver.schema import Fixture
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -9,6 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from mockserver import Fixture
 from mockserver.chat_request import FunctionDef, parse_chat_request
 from mockserver.engine import misbehave
 from mockserver.engine.intent import asks_for, description_words, name_words, schema_in_prompt
@@ -17,7 +18,6 @@ from mockserver.engine.synth.mentions import Mentions
 from mockserver.fixtures.checks import Call, tool_call_warnings
 from mockserver.fixtures.facts import RequestFacts, read_conversation
 from mockserver.fixtures.matching import CompiledMatch
-from mockserver.schema import Fixture
 
 SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from mockserver import Fixture, Match, TextMatch
 from mockserver.chat_request import parse_chat_request
 from mockserver.fixtures.facts import RequestFacts, read_conversation
 from mockserver.fixtures.matching import CompiledMatch, TextRule, match_keys, text_keys
-from mockserver.schema import Fixture, Match, TextMatch
 
 GPT4O = "openai/chat-completion/models/gpt-4o"
 CLAUDE = "anthropic/completion/models/claude-sonnet-4"

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.config import RecordMode
+from mockserver import Recorder, RecordMode
 from mockserver.fixtures.files import load_file
 from mockserver.fixtures.matching import TextRule
 from mockserver.fixtures.normalize import compile_normalizers, normalize_recorded
 from mockserver.fixtures.secrets import PLACEHOLDER, scrub_text
-from mockserver.record.recorder import Recorder
 from mockserver.record.redact import Scrubber, SecretLeak, find_secrets, scan_fixtures
 from mockserver.schema import Match, PatternNormalizer, Reply, TextMatch
 

@@ -7,9 +7,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from mockserver import cli, server
-from mockserver.app import create_app
-from mockserver.config import Settings
+from mockserver import Settings, cli, create_app, server
 
 
 def test_the_config_sets_every_limit_on_purpose() -> None:

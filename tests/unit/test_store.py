@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from mockserver import Fixture
 from mockserver.chat_request import parse_chat_request
 from mockserver.fixtures.facts import RequestFacts, read_conversation
 from mockserver.fixtures.store import Entry, FixtureStore, Hit, Layer, Miss, NearMiss, closest_fixtures
-from mockserver.schema import Fixture
 
 GPT4O = "openai/chat-completion/models/gpt-4o"
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from mockserver import Fixture
 from mockserver.fixtures import store as store_module
 from mockserver.fixtures.store import FixtureStore, Layer
-from mockserver.schema import Fixture
 
 
 def fixture(name: str | None, content: str) -> Fixture:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from mockserver.schema import StreamScript
+from mockserver import StreamScript
 from mockserver.wire.stream import Stream, stream_answer, write
 
 PIECES = [b"data: 1\n\n", b"data: 2\n\n", b"data: 3\n\n"]

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from mockserver import Reply
 from mockserver.chat_request import parse_chat_request
 from mockserver.fixtures.facts import Conversation, read_conversation
 from mockserver.fixtures.templating import (
@@ -18,7 +19,6 @@ from mockserver.fixtures.templating import (
     template_context,
     unknown_roots,
 )
-from mockserver.schema import Reply
 
 MODEL = "openai/chat-completion/models/gpt-4o"
 

@@ -13,9 +13,7 @@ import pytest
 from openai.types.chat import ChatCompletionFunctionToolParam, ChatCompletionMessageParam
 from pydantic import ValidationError
 
-from mockserver.config import ErrorStyle
-from mockserver.schema import Fixture
-from mockserver.server import MockServer
+from mockserver import ErrorStyle, Fixture, MockServer
 from mockserver.testing import FixtureWarning, MockHandle, ServerPool, as_fixture, namespace_for
 from mockserver.wire.headers import NAMESPACE_HEADER
 

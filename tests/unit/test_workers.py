@@ -9,8 +9,7 @@ import pytest
 import uvicorn
 from click.testing import CliRunner
 
-from mockserver import cli
-from mockserver.config import Settings
+from mockserver import Settings, cli
 
 
 def test_each_worker_builds_its_app_from_the_parents_settings(monkeypatch: pytest.MonkeyPatch) -> None:

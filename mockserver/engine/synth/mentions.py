@@ -20,9 +20,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import jsonschema
-
 from mockserver.engine.synth.hints import hint_key
+from mockserver.fixtures.validation import has_pattern, validator
 
 _PLACE_NAMES = frozenset({"location", "city", "town", "place", "destination", "origin", "where"})
 _QUERY_NAMES = frozenset({"query", "q", "search", "keywords", "keyword", "term", "phrase", "question", "topic"})
@@ -184,8 +183,11 @@ class Mentions:
 
 
 def fits(node: Mapping[str, Any], value: Any) -> bool:
-    """Whether ``value`` satisfies a leaf schema node (bounds, length, pattern); a node it cannot read says no."""
+    """Whether ``value`` satisfies a leaf schema node (bounds, length); a node it cannot read says no, and so does
+    one with a regex (a user's pattern is never run: the value is built from the pattern instead)."""
+    if has_pattern(node):
+        return False
     try:
-        return bool(jsonschema.validators.validator_for(node)(node).is_valid(value))
+        return bool(validator(node).is_valid(value))
     except Exception:  # a malformed keyword in the caller's schema: the value is invented instead
         return False
