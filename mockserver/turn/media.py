@@ -15,7 +15,7 @@ from mockserver.fixtures.facts import text_conversation
 from mockserver.schema import EMBEDDINGS, IMAGES, Reply
 from mockserver.turn.surface import Job, Product, Surface, Turn
 from mockserver.types import JSON
-from mockserver.wire.answer import json_answer
+from mockserver.wire.answer import Answer, json_answer, json_bytes
 from mockserver.wire.media_requests import EmbeddingRequest, ImageRequest, parse_embedding_request, parse_image_request
 
 IMAGE_PATH = "/__mock__/images"
@@ -51,8 +51,13 @@ class EmbeddingsSurface(Surface[EmbeddingRequest]):
         tokens = override if override is not None else sum(job.counter.count(t) for t in texts)
         usage = Usage(prompt_tokens=tokens, completion_tokens=0, method=job.counter.method)
         wire_usage = {"prompt_tokens": tokens, "total_tokens": tokens}
-        result = {"object": "list", "data": data, "model": body.model, "usage": wire_usage}
-        return Product(json_answer(result, dict(reply.headers)), usage, wire_usage)
+        # Encoded item by item: one encoder call over 2,048 large vectors holds the GIL (and so every other client)
+        # for the whole 100+ MiB; many short calls let the event loop in between.
+        items = b",".join(json_bytes(item) for item in data)
+        tail = json_bytes({"model": body.model, "usage": wire_usage})
+        whole = b'{"object":"list","data":[' + items + b"]," + tail[1:]
+        answer = Answer({**reply.headers, "content-type": "application/json"}, whole)
+        return Product(answer, usage, wire_usage)
 
 
 def _seed(model: str, prompt: str, index: int) -> int:
