@@ -103,3 +103,9 @@ def test_every_module_opens_with_a_one_sentence_docstring() -> None:
 def test_modules_stay_under_the_hard_cap() -> None:
     too_long = {p.name: n for p in PACKAGE.rglob("*.py") if (n := len(p.read_text("utf-8").splitlines())) > 400}
     assert too_long == {}
+
+
+def test_the_contributor_map_names_every_folder() -> None:
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    guide = (PACKAGE.parent / "CONTRIBUTING.md").read_text("utf-8")
+    assert {name for name in folders if f"mockserver/{name}/" not in guide} == set()
