@@ -1,9 +1,8 @@
-"""Turn a scripted (or empty) ``Reply`` into a finished chat completion: choices, limits, stop sequences, usage."""
+"""Turn a scripted (templates already filled by the pipeline) or empty ``Reply`` into a finished chat completion."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from mockserver.chat_request import ChatRequest
 from mockserver.clarifai.catalog import Quirk, ResolvedModel
@@ -21,7 +20,6 @@ from mockserver.engine.generate import (
 from mockserver.engine.ids import IdSource
 from mockserver.engine.intent import last_user_text, offered
 from mockserver.fixtures.facts import Conversation
-from mockserver.fixtures.templating import render, render_value, template_context
 from mockserver.schema import MISBEHAVIOUR_CALLS, Reply, ToolCallSpec
 
 
@@ -82,17 +80,15 @@ def _cut_at_stop(text: str, stop: str | list[str] | None) -> tuple[str, bool]:
     return (text[: min(cuts)], True) if cuts else (text, False)
 
 
-def _tool_calls(
-    ctx: ReplyContext, specs: list[ToolCallSpec], index: int, template: dict[str, Any] | None
-) -> tuple[ToolCall, ...]:
+def _tool_calls(ctx: ReplyContext, specs: list[ToolCallSpec], index: int) -> tuple[ToolCall, ...]:
     calls = []
     for position, spec in enumerate(specs):
         if spec.arguments is None:
             arguments = dumps(generated_arguments(ctx.request, spec.name, ctx.seed + index * 31 + position))
         elif isinstance(spec.arguments, str):
-            arguments = render(spec.arguments, template)
+            arguments = spec.arguments
         else:
-            arguments = dumps(render_value(spec.arguments, template))
+            arguments = dumps(spec.arguments)
         call_id = spec.id or ctx.ids.tool_call_id(ctx.model.info.tool_call_ids, index, position)
         calls.append(ToolCall(id=call_id, name=spec.name, arguments=arguments))
     return tuple(calls)
@@ -116,12 +112,10 @@ def _any_call(ctx: ReplyContext, seed: int) -> list[ToolCallSpec]:
     return [ToolCallSpec(name="lookup", arguments={"query": last_user_text(ctx.request)})]
 
 
-def _broken_calls(
-    ctx: ReplyContext, reply: Reply, index: int, template: dict[str, Any] | None, seed: int
-) -> tuple[tuple[ToolCall, ...], str]:
+def _broken_calls(ctx: ReplyContext, reply: Reply, index: int, seed: int) -> tuple[tuple[ToolCall, ...], str]:
     """The reply's (or a generated) tool calls, broken the way ``reply.misbehave`` says, and the finish reason."""
     specs = reply.tool_calls or generated_tool_calls(ctx.request, seed) or _any_call(ctx, seed)
-    calls = list(_tool_calls(ctx, specs, index, template))
+    calls = list(_tool_calls(ctx, specs, index))
     first, kind = calls[0], reply.misbehave
     if kind == "invalid_json_arguments":
         calls[0] = replace(first, arguments=misbehave.invalid_json(first.arguments, seed))
@@ -150,19 +144,18 @@ def _cut_words(text: str, seed: int) -> str:
 def _misbehaving_choice(ctx: ReplyContext, reply: Reply, index: int, prompt: int) -> Choice:
     """The choice of a reply that misbehaves on purpose (docs/misbehaviour.md); seeded like every other one."""
     seed, kind = ctx.seed + index, reply.misbehave
-    template = template_context(ctx.conversation, ctx.model_name()) if reply.template else None
     reasoning, reasoning_tokens = _reasoning(ctx, reply, seed, prompt)
     content = refusal = None
     calls: tuple[ToolCall, ...] = ()
     finish = "stop"
     if kind in MISBEHAVIOUR_CALLS:
-        calls, finish = _broken_calls(ctx, reply, index, template, seed)
+        calls, finish = _broken_calls(ctx, reply, index, seed)
     elif kind == "empty":
         content, reasoning, reasoning_tokens = "", None, 0
     elif kind == "refusal":
-        refusal = render(reply.content, template) if reply.content is not None else misbehave.refusal(seed)
+        refusal = reply.content if reply.content is not None else misbehave.refusal(seed)
     elif kind == "content_filter":
-        full = render(reply.content, template) if reply.content is not None else generated_content(ctx.request, seed)
+        full = reply.content if reply.content is not None else generated_content(ctx.request, seed)
         content, finish = _cut_words(full, seed), "content_filter"
     elif kind == "reasoning_only" and reasoning is None:
         reasoning = reply.reasoning_content or prose.text(seed ^ 0x5EED, sentences=2)
@@ -180,11 +173,10 @@ def _build_choice(ctx: ReplyContext, reply: Reply, index: int, prompt: int) -> C
         specs = generated_tool_calls(ctx.request, seed)
         if ctx.request.parallel_tool_calls is False:
             specs = specs[:1]
-    template = template_context(ctx.conversation, ctx.model_name()) if reply.template else None
-    tool_calls = _tool_calls(ctx, specs or [], index, template)
+    tool_calls = _tool_calls(ctx, specs or [], index)
     content: str | None = None
     if reply.content is not None:
-        content = render(reply.content, template)
+        content = reply.content
     elif not tool_calls:
         content = generated_content(ctx.request, seed)
     reasoning, reasoning_tokens = _reasoning(ctx, reply, seed, prompt)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, get_args
 
 import jsonschema
 import openai
@@ -15,6 +15,7 @@ from openai.types.chat import ChatCompletionChunk, ChatCompletionFunctionToolPar
 from openai.types.responses import FunctionToolParam, Response, ResponseStreamEvent
 
 from mockserver import Fixture, MockServer, Settings
+from mockserver.schema import Misbehaviour
 
 GPT4O = "openai/chat-completion/models/gpt-4o"
 KINDS = [
@@ -28,6 +29,12 @@ KINDS = [
     "content_filter",
     "reasoning_only",
 ]
+
+
+def test_every_kind_the_schema_accepts_is_tested_here() -> None:
+    assert sorted(KINDS) == sorted(get_args(Misbehaviour))
+
+
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {"location": {"type": "string"}, "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},

@@ -14,6 +14,7 @@ from mockserver.clarifai.usage import Usage
 from mockserver.engine.ids import IdSource
 from mockserver.engine.responder import Choice, Completion, ReplyContext, ToolCall, build_completion
 from mockserver.fixtures.facts import read_conversation
+from mockserver.fixtures.templating import render_reply, template_context
 from mockserver.record.collapse import collapse_chunks, collapse_completion, collapse_error, usage_override
 from mockserver.record.recorder import Exchange
 from mockserver.schema import StreamScript, ToolCallSpec, UsageOverride
@@ -141,5 +142,9 @@ def test_recorded_text_is_sent_verbatim_not_templated() -> None:
     ctx = ReplyContext(
         request, read_conversation(request), model, TokenCounter("heuristic", False), IdSource("h", 1), 1
     )
+    # Templates are filled by the pipeline (render_reply), which leaves a verbatim reply as it is.
+    context = template_context(ctx.conversation, request.model)
+    assert render_reply(reply, context) == (reply, [])
     assert build_completion(ctx, reply).choices[0].content == "Use {{ last_user }} literally."
-    assert build_completion(ctx, reply.model_copy(update={"template": True})).choices[0].content == "Use hi literally."
+    filled, missing = render_reply(reply.model_copy(update={"template": True}), context)
+    assert (filled.content, missing) == ("Use hi literally.", [])
