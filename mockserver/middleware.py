@@ -1,8 +1,9 @@
-"""Pure-ASGI middleware: a request id on every response, the body size and time limits, and a 500 safety net."""
+"""The guard every request passes: an id, the Host check, body limits, errors in the configured style, a 500 net."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import ipaddress
 import json
 import logging
@@ -18,6 +19,7 @@ from mockserver.errors import StreamDisconnect
 logger = logging.getLogger("mockserver")
 BODY_TIMEOUT_S = 30.0
 """The whole request body must arrive within this many seconds of the request head, else 408 (slow uploads)."""
+CONTROL_PATH = "/__mock__/"
 
 
 def body_timeout() -> errors.ApiError:
@@ -62,22 +64,77 @@ def foreign_host(host: str) -> errors.ApiError:
     return errors.ApiError(403, errors.Code.CONN_INVALID_REQUEST, "Host not allowed", reason)
 
 
+def log_error(method: str, path: str, error: errors.ApiError) -> None:
+    """One readable line per error: the mock's own (a miss names its closest fixture) or the emulated Clarifai code."""
+    where = f"{error.status} {method} {path}"
+    if error.own:
+        lines = [line.strip() for line in error.message.splitlines() if line.strip()]
+        closest = next((line[2:] for line in lines if line.startswith("- ")), None)
+        logger.warning("%s: %s", where, f"{lines[0]} {closest}" if closest and lines else " ".join(lines))
+    else:
+        logger.info("%s: Clarifai %s %s: %s", where, error.code, error.description, error.details)
+
+
+class _Deadlines:
+    """One timer for every request body being read, instead of a timer armed and cancelled around each read (which
+    cost more than the rest of reading a small body): a read still waiting at its deadline is cancelled, and its
+    reader turns that into the 408."""
+
+    def __init__(self) -> None:
+        self._reading: dict[asyncio.Task[object], float] = {}
+        self._expired: set[asyncio.Task[object]] = set()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def start(self, task: asyncio.Task[object], deadline: float) -> None:
+        self._reading[task] = deadline
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_at(deadline, self._sweep)
+
+    def stop(self, task: asyncio.Task[object]) -> bool:
+        """Forget ``task``'s read; ``True`` when it was cancelled for being late."""
+        self._reading.pop(task, None)
+        if task in self._expired:
+            self._expired.discard(task)
+            return True
+        return False
+
+    def _sweep(self) -> None:
+        self._timer = None
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        for task, deadline in list(self._reading.items()):
+            if deadline <= now:
+                del self._reading[task]
+                self._expired.add(task)
+                task.cancel()
+        if self._reading:
+            self._timer = loop.call_at(min(self._reading.values()), self._sweep)
+
+
 class _BodyReader:
     """``receive`` with the body limits: at most ``limit`` bytes, all of them within ``BODY_TIMEOUT_S``."""
 
-    def __init__(self, receive: Receive, limit: int) -> None:
-        self.receive, self.limit = receive, limit
+    def __init__(self, receive: Receive, limit: int, deadlines: _Deadlines) -> None:
+        self.receive, self.limit, self.deadlines = receive, limit, deadlines
         self.received, self.done = 0, False
         self.deadline = asyncio.get_running_loop().time() + BODY_TIMEOUT_S
 
     async def __call__(self) -> Message:
         if self.done:  # later receives wait for a disconnect during the response: no deadline on those
             return await self.receive()
+        task = asyncio.current_task()
+        assert task is not None
+        self.deadlines.start(task, self.deadline)
         try:
-            async with asyncio.timeout_at(self.deadline):
-                message = await self.receive()
-        except TimeoutError:
-            raise body_timeout() from None
+            message = await self.receive()
+        except asyncio.CancelledError:
+            if self.deadlines.stop(task):
+                task.uncancel()
+                raise body_timeout() from None
+            raise
+        if self.deadlines.stop(task):  # cancelled just as the body arrived: it still came too late
+            task.uncancel()
+            raise body_timeout()
         self.done = message["type"] != "http.request" or not message.get("more_body", False)
         self.received += len(message.get("body", b""))
         if self.received > self.limit:
@@ -85,21 +142,18 @@ class _BodyReader:
         return message
 
 
-class RequestContextMiddleware:
-    """Gives each request an id (``scope["state"]["req_id"]``), enforces ``max_body_bytes`` and never lets a bug
-    answer with a traceback."""
+class RequestGuard:
+    """Gives each request an id (``scope["state"]["req_id"]``), checks its ``Host``, enforces ``max_body_bytes`` and
+    the body deadline, answers every ``ApiError`` in the configured style (logged once), and never lets a bug answer
+    with a traceback. The app calls it around the model endpoints directly and around Starlette for the rest."""
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
-        self.app = app
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._deadlines = _Deadlines()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def __call__(self, scope: Scope, receive: Receive, send: Send, app: ASGIApp) -> None:
         state = scope.setdefault("state", {})
         state["req_id"] = ids.request_id()
-        limit = self.settings.max_body_bytes
         started = False
 
         async def send_with_id(message: Message) -> None:
@@ -114,32 +168,56 @@ class RequestContextMiddleware:
                 ]
             await send(message)
 
-        receive_limited = _BodyReader(receive, limit)
-
-        headers = dict(scope.get("headers", []))
-        declared = headers.get(b"content-length", b"0")
-        host = headers.get(b"host", b"").decode("latin-1")
         try:
-            if not host_allowed(host, self.settings):
-                raise foreign_host(host)
-            if declared.isdigit() and int(declared) > limit:
-                raise errors.too_large(limit)
-            await self.app(scope, receive_limited, send_with_id)
+            self._admit(scope)
+            await app(scope, _BodyReader(receive, self.settings.max_body_bytes, self._deadlines), send_with_id)
         except StreamDisconnect:
             raise
         except ClientDisconnect:  # the client hung up mid-upload: nobody is left to answer, and it is no bug
-            logger.info(
-                "%s %s: the client hung up before sending the whole body", scope.get("method"), scope.get("path")
-            )
-        except errors.ApiError as error:  # raised before routing (size) or outside handlers
-            await self._send_error(error, state["req_id"], send_with_id, started)
+            logger.info("%s %s: the client hung up before sending the whole body", scope["method"], scope["path"])
+        except errors.ApiError as error:
+            if not started:
+                await self._send_error(scope, error, send_with_id)
         except Exception:
             logger.exception("internal error answering %s %s", scope.get("method"), scope.get("path"))
-            await self._send_error(errors.internal_error(), state["req_id"], send_with_id, started)
+            if not started:
+                await self._send_error(scope, errors.internal_error(), send_with_id)
 
-    async def _send_error(self, error: errors.ApiError, req_id: str, send: Send, started: bool) -> None:
-        if started:
-            return
-        body, headers = error_bytes(error, self.settings, req_id)
+    def _admit(self, scope: Scope) -> None:
+        """Refuse, before anything is read, a foreign ``Host`` or a body declared larger than the limit."""
+        host = declared = b""
+        for name, value in scope["headers"]:
+            if name == b"host":
+                host = value
+            elif name == b"content-length":
+                declared = value
+        if not host_allowed(host.decode("latin-1"), self.settings):
+            raise foreign_host(host.decode("latin-1"))
+        limit = self.settings.max_body_bytes
+        if declared.isdigit() and int(declared) > limit:
+            raise errors.too_large(limit)
+
+    async def _send_error(self, scope: Scope, error: errors.ApiError, send: Send) -> None:
+        path: str = scope["path"]
+        if path.startswith(CONTROL_PATH) and not error.own:  # a refusal of the mock's own API, not Clarifai's
+            error = dataclasses.replace(error, own=True)
+        if error.body_request_id is not None:  # a replayed body keeps its id; the header follows it
+            scope["state"]["req_id"] = error.body_request_id
+        log_error(scope["method"], path, error)
+        body, headers = error_bytes(error, self.settings, scope["state"]["req_id"])
         await send({"type": "http.response.start", "status": error.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+class RequestContextMiddleware:
+    """The guard as Starlette middleware, for the routes the app leaves to Starlette (control API, models, files)."""
+
+    def __init__(self, app: ASGIApp, guard: RequestGuard) -> None:
+        self.app = app
+        self.guard = guard
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        await self.guard(scope, receive, send, self.app)

@@ -1,14 +1,19 @@
-"""The model endpoints: each is one surface run through the one turn pipeline, written out as a Starlette response."""
+"""The model endpoints: each is one surface run through the one turn pipeline, as a plain ASGI app.
+
+They skip Starlette's request and response objects (a third of a scripted request's time went to them); the app
+calls them from its own dispatch, and they are also Starlette routes, so ``405`` and ``Allow`` work as for the rest.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
+from starlette.types import Message, Receive, Scope, Send
 
-from mockserver.context import AppContext, context
+from mockserver.context import AppContext
 from mockserver.record.proxy import Upstream, forward_and_record
 from mockserver.turn import pipeline
 from mockserver.turn.chat import ChatSurface
@@ -18,31 +23,33 @@ from mockserver.turn.responses import ResponsesSurface
 from mockserver.turn.surface import Incoming, Surface
 from mockserver.wire.answer import Answer
 
-Endpoint = Callable[[Request], Awaitable[Response]]
-
 
 def incoming(request: Request) -> Incoming:
     """The framework-free view of ``request`` the pipeline reads."""
-    scope = request.scope
+    return incoming_of(request.scope, request.body)
+
+
+def incoming_of(scope: Scope, body: Callable[[], Awaitable[bytes]]) -> Incoming:
+    """The framework-free view of the request of ``scope``, whose body ``body`` reads."""
     headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
-    path, base_url = _urls(request, headers.get("host"))
+    path, base_url = _urls(scope, headers.get("host"))
     state: dict[str, object] = scope["state"]
-    return Incoming(request.method, path, headers, request.body, base_url, state)
+    return Incoming(scope["method"], path, headers, body, base_url, state)
 
 
 _URLS: dict[tuple[object, ...], tuple[str, str]] = {}
 
 
-def _urls(request: Request, host: str | None) -> tuple[str, str]:
+def _urls(scope: Scope, host: str | None) -> tuple[str, str]:
     """``request.url.path`` and ``str(request.base_url)``, remembered per scheme, host, server, root and path:
     building Starlette's two URL objects was a tenth of a request's time, and a server sees few distinct ones."""
-    scope = request.scope
     server = tuple(scope["server"]) if scope.get("server") else None
     key = (scope.get("scheme"), host, server, scope.get("root_path", ""), scope.get("app_root_path"), scope["path"])
     found = _URLS.get(key)
     if found is None:
         if len(_URLS) >= 1024:  # paths carry model ids, which callers choose: stay bounded
             _URLS.clear()
+        request = Request(scope)
         found = _URLS[key] = (request.url.path, str(request.base_url))
     return found
 
@@ -59,22 +66,75 @@ def response(answer: Answer) -> Response:
     return Response(answer.body, status_code=answer.status_code, headers=answer.headers)
 
 
-def _endpoint(surface: Surface[Any]) -> Endpoint:
-    async def endpoint(request: Request) -> Response:
-        ctx = context(request)
+async def write(answer: Answer, scope: Scope, receive: Receive, send: Send) -> None:
+    """Send ``answer``: a whole body as two messages, a stream through Starlette (which also stops it when the
+    client hangs up)."""
+    if answer.stream is not None:
+        await response(answer)(scope, receive, send)
+        return
+    headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers.items()]
+    headers.append((b"content-length", str(len(answer.body)).encode()))
+    await send({"type": "http.response.start", "status": answer.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": answer.body})
+
+
+class _Body:
+    """The request body, read once from ``receive`` (the guard's, with its limits) and kept for a forward."""
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self.data: bytes | None = None
+
+    async def __call__(self) -> bytes:
+        if self.data is None:
+            chunks = []
+            while True:
+                message = await self._receive()
+                if message["type"] != "http.request":  # the client hung up mid-upload
+                    raise ClientDisconnect()
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    break
+            self.data = b"".join(chunks)
+        return self.data
+
+    def replay(self) -> Receive:
+        """A ``receive`` that gives the body already read, then whatever comes next (a disconnect)."""
+        sent = False
+
+        async def receive() -> Message:
+            nonlocal sent
+            if not sent and self.data is not None:
+                sent = True
+                return {"type": "http.request", "body": self.data, "more_body": False}
+            return await self._receive()
+
+        return receive
+
+
+class TurnEndpoint:
+    """One surface's endpoint as an ASGI app (``scope["app"]`` is the mock's app, whose ``state.mock`` it serves)."""
+
+    def __init__(self, surface: Surface[Any]) -> None:
+        self.surface = surface
+        self.__doc__ = surface.__doc__
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        ctx: AppContext = scope["app"].state.mock
+        body = _Body(receive)
 
         async def forward(order: Forward) -> Response:
+            request = Request(scope, body.replay())
             return await forward_and_record(request, upstream(ctx), order.recorder, order.caller, order.key)
 
-        result = await pipeline.run(ctx, incoming(request), surface, forward)
-        return result if isinstance(result, Response) else response(result)
+        result = await pipeline.run(ctx, incoming_of(scope, body), self.surface, forward)
+        if isinstance(result, Response):
+            await result(scope, receive, send)
+        else:
+            await write(result, scope, receive, send)
 
-    endpoint.__name__ = surface.endpoint.replace(".", "_")
-    endpoint.__doc__ = surface.__doc__
-    return endpoint
 
-
-chat_completions = _endpoint(ChatSurface())
-responses = _endpoint(ResponsesSurface())
-embeddings = _endpoint(EmbeddingsSurface())
-images_generations = _endpoint(ImagesSurface())
+chat_completions = TurnEndpoint(ChatSurface())
+responses = TurnEndpoint(ResponsesSurface())
+embeddings = TurnEndpoint(EmbeddingsSurface())
+images_generations = TurnEndpoint(ImagesSurface())
