@@ -190,7 +190,15 @@ def counter_for(encoding: str, *, exact: bool) -> TokenCounter:
     An encoding is loaded on first use (~0.45 s for the tokenizer library and ~0.05 s and 30-60 MiB per encoding,
     once per process), so a server that never counts tokens never pays for it.
     """
-    loaded = _load(encoding)
-    if loaded is None:
-        return TokenCounter(method="heuristic", exact=False)
-    return TokenCounter(method=encoding, exact=exact, _encoding=loaded)
+    found = _COUNTERS.get((encoding, exact))
+    if found is None:  # once per encoding: every request asks, and the lock and the lookup add up
+        loaded = _load(encoding)
+        if loaded is None:
+            found = TokenCounter(method="heuristic", exact=False)
+        else:
+            found = TokenCounter(method=encoding, exact=exact, _encoding=loaded)
+        _COUNTERS[(encoding, exact)] = found
+    return found
+
+
+_COUNTERS: dict[tuple[str, bool], TokenCounter] = {}

@@ -14,6 +14,10 @@ PINNED_CREATED = 1767225600  # 2026-01-01T00:00:00Z, used whenever a seed pins t
 # Unpinned ids only need to be unique, not unguessable: a process-wide Mersenne Twister seeded from the OS is an
 # order of magnitude cheaper per request than reading the OS's random source (``secrets``) every time.
 _random = random.Random()
+# Each random byte mapped to a base62 character in one C call (``bytes.translate``) rather than a Python loop of
+# divisions: 256 is not a multiple of 62, so eight characters come up 5/4 as often, which costs an unseeded id about
+# 0.03 of its 170-odd bits and leaves it just as unique.
+_TO_BASE62 = bytes(ord(_BASE62[byte % 62]) for byte in range(256))
 
 
 def _digest(*parts: object) -> bytes:
@@ -50,8 +54,9 @@ class IdSource:
 
     def completion_id(self, prefix: str = "chatcmpl-") -> str:
         """``chatcmpl-…`` (or another prefix) with 29 base62 characters."""
-        data = _random.randbytes(32) if self._pin is None else _digest("cmpl", self._pin, self._hash)
-        return prefix + _base62(data, 29)
+        if self._pin is None:
+            return prefix + _random.randbytes(29).translate(_TO_BASE62).decode("ascii")
+        return prefix + _base62(_digest("cmpl", self._pin, self._hash), 29)
 
     def created(self) -> int:
         """Unix seconds: now, or a fixed instant when pinned."""

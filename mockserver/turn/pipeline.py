@@ -13,6 +13,8 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, TypeVar
 
+import orjson
+
 from mockserver import errors
 from mockserver.chat_request import decode_json_object
 from mockserver.clarifai.auth import Caller, authenticate
@@ -96,7 +98,11 @@ def request_hash(data: JSON, canonical_model: str) -> str:
     """Hash of the request's content; streaming flags are left out and the model id normalised, so every id form
     and both modes get the same answer."""
     stable = {k: v for k, v in data.items() if k not in _VOLATILE} | {"model": canonical_model}
-    return hashlib.sha256(json.dumps(stable, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    try:
+        encoded = orjson.dumps(stable, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # integers past 64 bits, which only the json module writes
+        encoded = json.dumps(stable, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(encoded).hexdigest()
 
 
 def seed_pin(headers: Mapping[str, str], settings: Settings) -> int | None:
