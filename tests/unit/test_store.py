@@ -12,7 +12,7 @@ import pytest
 from mockserver import Fixture
 from mockserver.chat_request import parse_chat_request
 from mockserver.fixtures.facts import RequestFacts, read_conversation
-from mockserver.fixtures.store import Entry, FixtureStore, Hit, Layer, Miss, NearMiss, closest_fixtures
+from mockserver.fixtures.store import SCANNED, Entry, FixtureStore, Hit, Layer, Miss, NearMiss, closest_fixtures
 
 GPT4O = "openai/chat-completion/models/gpt-4o"
 
@@ -285,11 +285,23 @@ def test_ten_thousand_fixtures_look_at_a_handful_of_candidates() -> None:
     assert answer(FixtureStore(entries), facts("status of order 04999")) == "order-4999"
 
 
+def fillers(count: int = SCANNED) -> list[Entry]:
+    """Fixtures no test request matches, enough of them that a layer uses its word index."""
+    return [entry(f"filler-{i}", {"user": f"filler {i}"}) for i in range(count)]
+
+
 def test_a_shared_word_still_finds_every_fixture_that_needs_it() -> None:
     entries = [entry("a", {"user": "common rare"}), entry("b", {"user": "common"}), entry("c", {"user": "common"})]
-    layer = Layer(entries)
+    layer = Layer(entries + fillers())
     assert [e.name for e in layer.candidates(facts("common rare"))] == ["a", "b", "c"]
     assert [e.name for e in layer.candidates(facts("rare"))] == ["a"]
+
+
+def test_a_small_layer_tries_every_fixture_of_the_endpoint_in_order() -> None:
+    entries = [entry("a", {"user": "common rare"}), entry("e", {"user": "x", "endpoint": "embeddings"})]
+    entries += fillers(SCANNED - 2)
+    names = [e.name for e in Layer(entries).candidates(facts("rare"))]
+    assert names == ["a", *(f"filler-{i}" for i in range(SCANNED - 2))]
 
 
 def test_texts_the_word_index_cannot_handle_are_scanned() -> None:
@@ -304,6 +316,6 @@ def test_texts_the_word_index_cannot_handle_are_scanned() -> None:
 
 @pytest.mark.parametrize("endpoint", ["chat.completions", "embeddings"])
 def test_index_is_per_endpoint(endpoint: str) -> None:
-    layer = Layer([entry("chat", {"user": "hi"}), entry("emb", {"user": "hi", "endpoint": "embeddings"})])
+    layer = Layer([entry("chat", {"user": "hi"}), entry("emb", {"user": "hi", "endpoint": "embeddings"}), *fillers()])
     expected = "chat" if endpoint == "chat.completions" else "emb"
     assert [e.name for e in layer.candidates(facts("hi", endpoint=endpoint))] == [expected]
