@@ -78,7 +78,8 @@ def run_server(settings: Settings) -> None:
             f"cannot listen on {settings.host}:{settings.port} ({exc.strerror or exc}), not starting; "
             "choose another port with --port or CLARIFAI_MOCK_PORT (make serve PORT=18080)"
         ) from None
-    config = uvicorn_config(app, host=settings.host, port=settings.port, log_level=settings.log_level.value)
+    level, access_log = settings.log_level.value, _access_log(settings)
+    config = uvicorn_config(app, host=settings.host, port=settings.port, log_level=level, access_log=access_log)
     with sock:
         _AnnouncingServer(config, settings).run(sockets=[sock])
 
@@ -112,6 +113,12 @@ def worker_settings(settings: Settings) -> str:
     return json.dumps(settings.model_dump(), default=plain)
 
 
+def _access_log(settings: Settings) -> bool:
+    """Whether uvicorn writes access lines: it builds each line's arguments before the logger drops them, so below
+    ``info``, where no line would show, it is asked for none."""
+    return settings.log_level in (LogLevel.INFO, LogLevel.DEBUG, LogLevel.TRACE)
+
+
 def run_workers(settings: Settings) -> None:
     """Serve with ``settings.workers`` processes on one port (uvicorn's supervisor); fixtures are checked once here,
     so a bad file stops start-up before any worker starts."""
@@ -129,6 +136,7 @@ def run_workers(settings: Settings) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        access_log=_access_log(settings),
         **uvicorn_options(),
     )
 

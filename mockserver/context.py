@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from starlette.requests import Request
 
@@ -20,6 +22,29 @@ from mockserver.observe.observer import Observer
 from mockserver.record.recorder import Recorder
 from mockserver.record.upstream import UpstreamClient
 from mockserver.wire.headers import NAMESPACE_HEADER
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Memo(Generic[K, V]):
+    """A bounded, thread-safe memo of pure work: past ``size`` entries the oldest is forgotten."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._found: dict[K, V] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        """What was kept for ``key``, else ``None``."""
+        return self._found.get(key)
+
+    def put(self, key: K, value: V) -> None:
+        """Keep ``value`` for ``key``."""
+        with self._lock:
+            if len(self._found) >= self.size:
+                del self._found[next(iter(self._found))]
+            self._found[key] = value
 
 
 @dataclass
@@ -46,6 +71,8 @@ class AppContext:
     recorder: Recorder | None = None  # records and replays a recording file (record/replay settings)
     upstream: UpstreamClient = field(default_factory=UpstreamClient)  # opened on first forward, closed by the lifespan
     observer: Observer = field(default_factory=Observer)  # metrics, fixture hit counts and kept replies
+    # What the pipeline works out from a request body alone (its turn, model and hash), per endpoint and body.
+    prepared: Memo[tuple[str, bytes], Any] = field(default_factory=lambda: Memo(256))
 
     def throttle(self, caller: Caller) -> None:
         """Raise Clarifai's billing or throttling error when ``caller`` may not call now."""

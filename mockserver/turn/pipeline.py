@@ -149,6 +149,29 @@ def _model(ctx: AppContext, surface: Surface[Any], turn: Turn[Any], entry: Journ
     return model
 
 
+PREPARED_BODY = 8 * 1024
+"""Bodies up to this size have their turn, model and hash remembered (``AppContext.prepared``)."""
+
+
+def _prepared(
+    ctx: AppContext, surface: Surface[Any], body: bytes, data: JSON, entry: JournalEntry
+) -> tuple[Turn[Any], ResolvedModel, str]:
+    """The turn read from ``data``, its model and its hash: pure functions of the body, remembered per endpoint and
+    body, because suites and load tests send the same request again and again (validating it and reading the
+    conversation was a fifth of a scripted request). The journal still gets the body's own decoded copy."""
+    key = (surface.endpoint, body)
+    found: tuple[Turn[Any], ResolvedModel, str] | None = ctx.prepared.get(key)
+    if found is None:
+        turn = surface.read(data)
+        entry.stream = turn.stream
+        model = _model(ctx, surface, turn, entry)
+        found = (turn, model, request_hash(data, model.canonical))
+        if len(body) <= PREPARED_BODY:
+            ctx.prepared.put(key, found)
+    entry.stream, entry.model = found[0].stream, found[1].canonical
+    return found
+
+
 def _job(ctx: AppContext, incoming: Incoming, model: ResolvedModel, digest: str, pin: int | None) -> Job:
     counter = counter_for(model.info.tokenizer, exact=model.info.owner == "openai")
     ids_ = ids.IdSource(digest, pin)
@@ -169,10 +192,7 @@ async def _turn(
     body = await incoming.body()
     data = await _off_loop(len(body) > HEAVY_BODY, decode_json_object, body)
     entry.request = data
-    turn = surface.read(data)
-    entry.stream = turn.stream
-    model = _model(ctx, surface, turn, entry)
-    digest = request_hash(data, model.canonical)
+    turn, model, digest = _prepared(ctx, surface, body, data, entry)
     pin = seed_pin(incoming.headers, ctx.settings)
     if pin is not None:
         incoming.state["req_id"] = ids.request_id(pin, digest)
