@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mockserver import errors
 from mockserver.config import Scenario, Settings, parse_scenario
@@ -23,6 +24,7 @@ class Caller:
         return fingerprint(self.pat)
 
 
+@lru_cache(maxsize=1024)  # a caller's PAT is looked at several times per request, and few PATs come back often
 def fingerprint(pat: str) -> str:
     """``pat_`` + 12 hex characters of the PAT's SHA-256."""
     return "pat_" + hashlib.sha256(pat.encode()).hexdigest()[:12]

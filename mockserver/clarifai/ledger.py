@@ -47,7 +47,9 @@ class Ledger:
         """Add one request's usage; returns its cost (``amount`` when billed per operation, as images are)."""
         amount = cost(usage, price) if amount is None else round(amount, COST_DIGITS)
         with self._lock:
-            line = self._lines.setdefault((pat, model, namespace), LedgerLine(pat, model, namespace))
+            line = self._lines.get((pat, model, namespace))
+            if line is None:
+                line = self._lines[(pat, model, namespace)] = LedgerLine(pat, model, namespace)
             line.requests += 1
             line.prompt_tokens += usage.prompt_tokens
             line.completion_tokens += usage.completion_tokens
