@@ -11,6 +11,7 @@ import hashlib
 import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import orjson
@@ -24,7 +25,7 @@ from mockserver.config import Settings
 from mockserver.context import AppContext
 from mockserver.engine import ids
 from mockserver.fixtures.facts import RequestFacts
-from mockserver.fixtures.templating import render, render_reply, template_context
+from mockserver.fixtures.templating import needs_filling, render, render_reply, template_context
 from mockserver.journal import JournalEntry
 from mockserver.schema import Reply
 from mockserver.turn.resolve import Forward, Resolved, resolve_reply
@@ -132,6 +133,9 @@ def _filled(
     """The resolved reply with its templates filled (placeholders that led nowhere become warnings), and the name
     of what gave it; a scripted error is raised here."""
     reply, fixture, captures = resolved
+    if not needs_filling(reply):  # most replies: no template context to build
+        raise_scripted_error(reply, fixture, {})
+        return reply, fixture
     template = template_context(turn.conversation, model.reply_name(ctx.settings.response_model), captures)
     reply, missing = render_reply(reply, template)
     for problem in missing:
@@ -150,32 +154,42 @@ def _model(ctx: AppContext, surface: Surface[Any], turn: Turn[Any], entry: Journ
 
 
 PREPARED_BODY = 8 * 1024
-"""Bodies up to this size have their turn, model and hash remembered (``AppContext.prepared``)."""
+"""Bodies up to this size have their turn, model, hash and seed remembered (``AppContext.prepared``)."""
 
 
-def _prepared(
-    ctx: AppContext, surface: Surface[Any], body: bytes, data: JSON, entry: JournalEntry
-) -> tuple[Turn[Any], ResolvedModel, str]:
-    """The turn read from ``data``, its model and its hash: pure functions of the body, remembered per endpoint and
-    body, because suites and load tests send the same request again and again (validating it and reading the
-    conversation was a fifth of a scripted request). The journal still gets the body's own decoded copy."""
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What a request body alone decides: its turn, its model, its hash and the seed generation draws from it."""
+
+    turn: Turn[Any]
+    model: ResolvedModel
+    digest: str
+    seed: int
+
+
+def _prepared(ctx: AppContext, surface: Surface[Any], body: bytes, data: JSON, entry: JournalEntry) -> Prepared:
+    """``Prepared`` for ``data``, remembered per endpoint and body, because suites and load tests send the same
+    request again and again (validating it and reading the conversation was a fifth of a scripted request). The
+    journal still gets the body's own decoded copy."""
     key = (surface.endpoint, body)
-    found: tuple[Turn[Any], ResolvedModel, str] | None = ctx.prepared.get(key)
+    found: Prepared | None = ctx.prepared.get(key)
     if found is None:
         turn = surface.read(data)
         entry.stream = turn.stream
         model = _model(ctx, surface, turn, entry)
-        found = (turn, model, request_hash(data, model.canonical))
+        digest = request_hash(data, model.canonical)
+        found = Prepared(turn, model, digest, ids.seed_of(digest))
         if len(body) <= PREPARED_BODY:
             ctx.prepared.put(key, found)
-    entry.stream, entry.model = found[0].stream, found[1].canonical
+    entry.stream, entry.model = found.turn.stream, found.model.canonical
     return found
 
 
-def _job(ctx: AppContext, incoming: Incoming, model: ResolvedModel, digest: str, pin: int | None) -> Job:
+def _job(ctx: AppContext, incoming: Incoming, prepared: Prepared, pin: int | None) -> Job:
+    model = prepared.model
     counter = counter_for(model.info.tokenizer, exact=model.info.owner == "openai")
-    ids_ = ids.IdSource(digest, pin)
-    return Job(ctx.settings, model, counter, ids_, ids.seed_of(digest), incoming.request_id, incoming.base_url)
+    ids_ = ids.IdSource(prepared.digest, pin)
+    return Job(ctx.settings, model, counter, ids_, prepared.seed, incoming.request_id, incoming.base_url)
 
 
 def _charge(ctx: AppContext, caller: Caller, model: ResolvedModel, product: Product, entry: JournalEntry) -> None:
@@ -192,18 +206,19 @@ async def _turn(
     body = await incoming.body()
     data = await _off_loop(len(body) > HEAVY_BODY, decode_json_object, body)
     entry.request = data
-    turn, model, digest = _prepared(ctx, surface, body, data, entry)
+    prepared = _prepared(ctx, surface, body, data, entry)
+    turn, model = prepared.turn, prepared.model
     pin = seed_pin(incoming.headers, ctx.settings)
     if pin is not None:
-        incoming.state["req_id"] = ids.request_id(pin, digest)
+        incoming.state["req_id"] = ids.request_id(pin, prepared.digest)
     facts = RequestFacts(surface.endpoint, model.canonical, turn.conversation, caller.pat, incoming.headers, data)
     resolved = resolve_reply(ctx, caller, facts, entry, surface.records)
     if isinstance(resolved, Forward):
         return await forward(resolved)
     reply, fixture = _filled(ctx, turn, model, resolved, entry)
-    job = _job(ctx, incoming, model, digest, pin)
+    job = _job(ctx, incoming, prepared, pin)
     counter = job.counter
-    product = await _off_loop(_heavy(body, data), surface.build, turn, reply, job)
+    product = await _off_loop(_heavy(body, data, reply), surface.build, turn, reply, job)
     check_reply(ctx, incoming, turn, reply, fixture, product, entry)
     _charge(ctx, caller, model, product, entry)
     delay = 0.0 if turn.stream else reply_delay(ctx.settings, reply, product.usage.completion_tokens)
@@ -223,11 +238,20 @@ _HEAVY_INPUTS = 16
 _SCHEMA_KEYS = ("response_format", "tools", "text")
 
 
-def _heavy(body: bytes, data: JSON) -> bool:
-    """Whether building the answer may take long: a big body, many embedding inputs, or a schema to fill."""
+def _heavy(body: bytes, data: JSON, reply: Reply) -> bool:
+    """Whether building the answer may take long: a big body, many embedding inputs, or a schema to fill (the
+    request offers one and the reply leaves text or arguments to generation)."""
     inputs = data.get("input")
     many = isinstance(inputs, list) and len(inputs) > _HEAVY_INPUTS
-    return len(body) > HEAVY_BODY or many or any(key in data for key in _SCHEMA_KEYS)
+    return len(body) > HEAVY_BODY or many or (_generates(reply) and any(key in data for key in _SCHEMA_KEYS))
+
+
+def _generates(reply: Reply) -> bool:
+    """Whether building ``reply`` may generate text or tool-call arguments (misbehaving replies may do both)."""
+    calls = reply.tool_calls or []
+    if reply.misbehave is not None or any(call.arguments is None for call in calls):
+        return True
+    return not calls and reply.content is None
 
 
 async def _off_loop(heavy: bool, work: Callable[..., T], *args: Any) -> T:
