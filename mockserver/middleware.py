@@ -150,6 +150,7 @@ class RequestGuard:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._deadlines = _Deadlines()
+        self._hosts: dict[bytes, bool] = {}  # the verdict per Host value: a server sees few
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, app: ASGIApp) -> None:
         state = scope.setdefault("state", {})
@@ -191,7 +192,12 @@ class RequestGuard:
                 host = value
             elif name == b"content-length":
                 declared = value
-        if not host_allowed(host.decode("latin-1"), self.settings):
+        allowed = self._hosts.get(host)
+        if allowed is None:
+            if len(self._hosts) >= 256:  # clients choose the Host: stay bounded
+                self._hosts.clear()
+            allowed = self._hosts[host] = host_allowed(host.decode("latin-1"), self.settings)
+        if not allowed:
             raise foreign_host(host.decode("latin-1"))
         limit = self.settings.max_body_bytes
         if declared.isdigit() and int(declared) > limit:

@@ -47,10 +47,10 @@ def read_pat(headers: Mapping[str, str]) -> str:
 def authenticate(headers: Mapping[str, str], settings: Settings) -> Caller:
     """Check the caller's PAT against the allow-list and its configured scenario."""
     pat = read_pat(headers)
-    allowed = {secret.get_secret_value() for secret in settings.pats}
-    if allowed and pat not in allowed:
+    if settings.pats and pat not in {secret.get_secret_value() for secret in settings.pats}:
         raise errors.invalid_key(f"Invalid key ({fingerprint(pat)}).")
-    scenario, rate = parse_scenario(settings.pat_scenarios.get(pat, Scenario.OK.value))
+    named = settings.pat_scenarios.get(pat)
+    scenario, rate = parse_scenario(named) if named is not None else (Scenario.OK, None)
     if scenario is Scenario.REVOKED:
         raise errors.invalid_key(f"The key {fingerprint(pat)} has been revoked.")
     if scenario is Scenario.NO_SCOPES:
