@@ -8,7 +8,7 @@ from mockserver import errors
 from mockserver.chat_request import ChatRequest, parse_chat_request
 from mockserver.clarifai.catalog import Kind, Quirk, ResolvedModel
 from mockserver.config import StreamUsage
-from mockserver.engine.responder import ReplyContext, build_completion
+from mockserver.engine.responder import Completion, ReplyContext, build_completion
 from mockserver.fixtures.facts import read_conversation
 from mockserver.schema import CHAT, Reply, StreamScript
 from mockserver.turn.surface import Job, Product, Surface, Turn
@@ -24,6 +24,25 @@ def reply_context(turn: Turn[Any], job: Job) -> ReplyContext:
     return ReplyContext(
         turn.chat, turn.conversation, job.model, job.counter, job.ids, job.seed, job.settings.response_model
     )
+
+
+REMEMBERED_REPLIES = 8
+"""Completions kept per prepared request body: one per reply that answered it (a sequence has a few)."""
+
+
+def completed(turn: Turn[Any], reply: Reply, job: Job) -> Completion:
+    """``build_completion`` for the turn, remembered for the same body and reply: everything in a completion but its
+    id and timestamp follows from the request, the reply and the request's seed, so a request sent again gets the
+    same choices and usage under a fresh id (or the pinned one) without building them again."""
+    memo = job.completions
+    found = memo.get(id(reply)) if memo is not None else None
+    if found is not None and found[0] is reply:  # the memo holds the reply, so its id names no other object
+        done = found[1]
+        return Completion(job.ids.completion_id(), job.ids.created(), done.model, done.choices, done.usage)
+    completion = build_completion(reply_context(turn, job), reply)
+    if memo is not None and len(memo) < REMEMBERED_REPLIES:
+        memo[id(reply)] = (reply, completion)
+    return completion
 
 
 def _in_stream_error(script: StreamScript, job: Job) -> JSON:
@@ -48,7 +67,7 @@ class ChatSurface(Surface[ChatRequest]):
             raise errors.unsupported_max_tokens()
 
     def build(self, turn: Turn[ChatRequest], reply: Reply, job: Job) -> Product:
-        completion = build_completion(reply_context(turn, job), reply)
+        completion = completed(turn, reply, job)
         usage = completion.usage
         headers = dict(reply.headers)
         if not turn.stream:

@@ -11,7 +11,7 @@ import hashlib
 import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 import orjson
@@ -24,6 +24,7 @@ from mockserver.clarifai.tokens import counter_for
 from mockserver.config import Settings
 from mockserver.context import AppContext
 from mockserver.engine import ids
+from mockserver.engine.responder import Completion
 from mockserver.fixtures.facts import RequestFacts
 from mockserver.fixtures.templating import needs_filling, render, render_reply, template_context
 from mockserver.journal import JournalEntry
@@ -165,6 +166,7 @@ class Prepared:
     model: ResolvedModel
     digest: str
     seed: int
+    completions: dict[int, tuple[Reply, Completion]] = field(default_factory=dict)  # by reply, for ``completed``
 
 
 def _prepared(ctx: AppContext, surface: Surface[Any], body: bytes, data: JSON, entry: JournalEntry) -> Prepared:
@@ -185,11 +187,14 @@ def _prepared(ctx: AppContext, surface: Surface[Any], body: bytes, data: JSON, e
     return found
 
 
-def _job(ctx: AppContext, incoming: Incoming, prepared: Prepared, pin: int | None) -> Job:
+def _job(ctx: AppContext, incoming: Incoming, prepared: Prepared, pin: int | None, verbatim: bool) -> Job:
+    """What building needs; a reply used as loaded (``verbatim``, not filled from templates) may reuse the completion
+    built for it before."""
     model = prepared.model
     counter = counter_for(model.info.tokenizer, exact=model.info.owner == "openai")
     ids_ = ids.IdSource(prepared.digest, pin)
-    return Job(ctx.settings, model, counter, ids_, prepared.seed, incoming.request_id, incoming.base_url)
+    completions = prepared.completions if verbatim else None
+    return Job(ctx.settings, model, counter, ids_, prepared.seed, incoming.request_id, incoming.base_url, completions)
 
 
 def _charge(ctx: AppContext, caller: Caller, model: ResolvedModel, product: Product, entry: JournalEntry) -> None:
@@ -216,7 +221,7 @@ async def _turn(
     if isinstance(resolved, Forward):
         return await forward(resolved)
     reply, fixture = _filled(ctx, turn, model, resolved, entry)
-    job = _job(ctx, incoming, prepared, pin)
+    job = _job(ctx, incoming, prepared, pin, verbatim=reply is resolved[0])
     counter = job.counter
     product = await _off_loop(_heavy(body, data, reply), surface.build, turn, reply, job)
     check_reply(ctx, incoming, turn, reply, fixture, product, entry)

@@ -16,6 +16,9 @@ from mockserver.record.recorder import Recorder, RecordingKey, merged_report
 from mockserver.schema import Reply
 
 GENERATED = "(generated)"
+TO_GENERATE = Reply()
+"""The reply of every unmatched request: nothing given, everything generated (one object, never changed, so the
+completion built from it is remembered like a fixture's)."""
 STRICT_HEADER = "x-mock-strict"  # "true": this request is strict (misses and reply warnings are errors)
 
 
@@ -57,7 +60,7 @@ def unmatched(
         raise errors.no_fixture_matched(entry.near_miss)
     entry.miss = miss.report  # generated replies keep their report for the journal, built only if someone reads it
     entry.generated = True
-    return Reply(), GENERATED
+    return TO_GENERATE, GENERATED
 
 
 def resolve_reply(

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from mockserver import errors
 from mockserver.clarifai.catalog import Kind
-from mockserver.engine.responder import build_completion
 from mockserver.fixtures.facts import read_conversation
 from mockserver.schema import RESPONSES, Reply
-from mockserver.turn.chat import reply_context
+from mockserver.turn.chat import completed
 from mockserver.turn.surface import Job, Product, Surface, Turn
 from mockserver.types import JSON
 from mockserver.wire.answer import json_answer
@@ -36,7 +35,7 @@ class ResponsesSurface(Surface[ResponsesRequest]):
 
     def build(self, turn: Turn[ResponsesRequest], reply: Reply, job: Job) -> Product:
         try:
-            completion = build_completion(reply_context(turn, job), reply)
+            completion = completed(turn, reply, job)
         except errors.ApiError as error:
             raise responses_error(error) from None
         shell = ResponseShell(job.ids.completion_id("resp_"), completion.created, completion.model, echo(turn.body))

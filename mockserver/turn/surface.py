@@ -65,6 +65,8 @@ class Job:
     seed: int
     request_id: str
     base_url: str
+    # Completions already built for this very request body, by reply (see ``completed``); ``None``: build afresh.
+    completions: dict[int, tuple[Reply, Completion]] | None = None
 
 
 @dataclass
