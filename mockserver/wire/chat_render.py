@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
+
+import orjson
 
 from mockserver.engine.responder import Choice, Completion, ToolCall
 from mockserver.schema import RecordedFrame, StreamScript
 from mockserver.types import JSON
 from mockserver.wire import sse
-from mockserver.wire.stream import Frame, Stream, gaps, recorded_waits
+from mockserver.wire.answer import json_bytes
+from mockserver.wire.stream import Frame, Stream, recorded_waits, token_waits
 
 _WORDS = re.compile(r"\s*\S+\s*|\s+")
 MALFORMED = b'data: {"id": "chatcmpl-broken", "choices": [\n\n'  # the ``malformed`` fault: not valid JSON
@@ -22,6 +26,44 @@ def split_text(text: str, words_per_chunk: int) -> list[str]:
     return ["".join(words[i : i + words_per_chunk]) for i in range(0, len(words), words_per_chunk)]
 
 
+# A stream's frames are spliced from bytes: the part every chunk of a completion shares (``id``, ``object``,
+# ``created``, ``model``, ``system_fingerprint``) is encoded once, each frame adds only its delta. The bytes are what
+# ``orjson.dumps`` gives for the whole chunk object, keys in the same order.
+_FINGERPRINT = "fp_clarifai_mock"
+_NOT_DONE = b',"logprobs":null,"finish_reason":null}]'
+_ROLE = b'{"role":"assistant",'
+
+Delta = tuple[bytes, int]  # one delta object as JSON bytes, and the tokens (words) it carries for pacing
+
+
+def _text_deltas(key: bytes, text: str, words_per_chunk: int) -> tuple[Delta, ...]:
+    """``{key: piece}`` for each piece of ``split_text``; a piece carries as many tokens as it has words (a text of
+    only whitespace is one piece of one token)."""
+    if len(text) <= CACHED_CHARS:
+        return _cached_text_deltas(key, text, words_per_chunk)
+    return _split_deltas(key, text, words_per_chunk)
+
+
+CACHED_CHARS = 2000
+
+
+@lru_cache(maxsize=128)
+def _cached_text_deltas(key: bytes, text: str, words_per_chunk: int) -> tuple[Delta, ...]:
+    """Remembered: a scripted reply comes back on request after request, and splitting it is most of the cost of
+    its frames (bounded: 128 texts of at most ``CACHED_CHARS`` characters)."""
+    return _split_deltas(key, text, words_per_chunk)
+
+
+def _split_deltas(key: bytes, text: str, words_per_chunk: int) -> tuple[Delta, ...]:
+    words = _WORDS.findall(text)
+    opening = b'{"' + key + b'":'
+    deltas = []
+    for i in range(0, len(words), words_per_chunk):
+        group = words[i : i + words_per_chunk]
+        deltas.append((opening + json_bytes("".join(group)) + b"}", len(group)))
+    return tuple(deltas)
+
+
 def _call_head(position: int, call: ToolCall, arguments: str) -> JSON:
     return {
         "index": position,
@@ -31,68 +73,66 @@ def _call_head(position: int, call: ToolCall, arguments: str) -> JSON:
     }
 
 
-def _tool_deltas(calls: tuple[ToolCall, ...], script: StreamScript) -> list[JSON]:
-    deltas: list[JSON] = []
+def _tool_deltas(calls: tuple[ToolCall, ...], script: StreamScript) -> list[Delta]:
+    deltas: list[Delta] = []
     for position, call in enumerate(calls):
         if script.tool_arguments == "whole":
-            deltas.append({"tool_calls": [_call_head(position, call, call.arguments)]})
+            deltas.append((json_bytes({"tool_calls": [_call_head(position, call, call.arguments)]}), 1))
             continue
-        deltas.append({"tool_calls": [_call_head(position, call, "")]})
+        deltas.append((json_bytes({"tool_calls": [_call_head(position, call, "")]}), 1))
+        opening = b'{"tool_calls":[{"index":%d,"function":{"arguments":' % position
         size = script.arguments_chunk_chars
         for start in range(0, len(call.arguments), size):
-            piece = call.arguments[start : start + size]
-            deltas.append({"tool_calls": [{"index": position, "function": {"arguments": piece}}]})
+            deltas.append((opening + json_bytes(call.arguments[start : start + size]) + b"}}]}", 1))
     return deltas
 
 
-def _words(piece: str) -> int:
-    return max(1, len(piece.split()))
-
-
-def _choice_deltas(choice: Choice, script: StreamScript) -> list[tuple[JSON, int]]:
-    """Each delta with the tokens (words) it carries, so pacing follows ``chunk_tokens``."""
-    deltas: list[tuple[JSON, int]] = []
+def _choice_deltas(choice: Choice, script: StreamScript) -> list[Delta]:
+    """Reasoning, refusal, content, then tool-call deltas, the role in the first one only (the SDK's accumulator
+    concatenates repeated strings)."""
+    deltas: list[Delta] = []
     if choice.reasoning:
-        pieces = split_text(choice.reasoning, script.chunk_tokens)
-        deltas += [({"reasoning_content": piece}, _words(piece)) for piece in pieces]
+        deltas += _text_deltas(b"reasoning_content", choice.reasoning, script.chunk_tokens)
     if choice.refusal:
-        deltas += [({"refusal": piece}, _words(piece)) for piece in split_text(choice.refusal, script.chunk_tokens)]
+        deltas += _text_deltas(b"refusal", choice.refusal, script.chunk_tokens)
     if choice.content:
-        deltas += [({"content": piece}, _words(piece)) for piece in split_text(choice.content, script.chunk_tokens)]
-    deltas += [(delta, 1) for delta in _tool_deltas(choice.tool_calls, script)]
-    # The role goes in the first delta only: the SDK's accumulator concatenates repeated strings.
-    if deltas:
-        first, tokens = deltas[0]
-        deltas[0] = ({"role": "assistant", **first}, tokens)
-    else:
-        deltas.append(({"role": "assistant", "content": ""}, 1))
+        deltas += _text_deltas(b"content", choice.content, script.chunk_tokens)
+    deltas += _tool_deltas(choice.tool_calls, script)
+    if not deltas:
+        return [(_ROLE + b'"content":""}', 1)]
+    first, tokens = deltas[0]
+    deltas[0] = (_ROLE + first[1:], tokens)
     return deltas
+
+
+def render_chunks(completion: Completion, script: StreamScript, include_usage: bool) -> tuple[list[bytes], list[int]]:
+    """Every chunk as its SSE frame, in order (each choice's deltas, its finish chunk, then optionally the usage
+    chunk), and the tokens each carries."""
+    shared = {"id": completion.id, "object": "chat.completion.chunk", "created": completion.created}
+    head = b"data: " + json_bytes({**shared, "model": completion.model, "system_fingerprint": _FINGERPRINT})[:-1]
+    head += b',"choices":['
+    tail = b',"usage":null}\n\n' if include_usage else b"}\n\n"
+    frames: list[bytes] = []
+    tokens: list[int] = []
+    for choice in completion.choices:
+        before = head + b'{"index":%d,"delta":' % choice.index
+        after = _NOT_DONE + tail
+        for delta, count in _choice_deltas(choice, script):
+            frames.append(before + delta + after)
+            tokens.append(count)
+        finish = json_bytes(choice.finish_reason)
+        frames.append(before + b'{},"logprobs":null,"finish_reason":' + finish + b"}]" + tail)
+        tokens.append(0)
+    if include_usage:
+        frames.append(head + b'],"usage":' + json_bytes(completion.usage.to_wire()) + b"}\n\n")
+        tokens.append(0)
+    return frames, tokens
 
 
 def build_frames(completion: Completion, script: StreamScript, include_usage: bool) -> list[Frame]:
-    """All chunks in order: each choice's deltas, its finish chunk, then (optionally) the usage chunk."""
-    head: JSON = {
-        "id": completion.id,
-        "object": "chat.completion.chunk",
-        "created": completion.created,
-        "model": completion.model,
-        "system_fingerprint": "fp_clarifai_mock",
-    }
-    tail: JSON = {"usage": None} if include_usage else {}
-
-    def chunk(choices: list[JSON], **extra: object) -> JSON:
-        return {**head, "choices": choices, **tail, **extra}
-
-    frames = []
-    for choice in completion.choices:
-        for delta, tokens in _choice_deltas(choice, script):
-            body = {"index": choice.index, "delta": delta, "logprobs": None, "finish_reason": None}
-            frames.append(Frame(chunk([body]), tokens=tokens))
-        final = {"index": choice.index, "delta": {}, "logprobs": None, "finish_reason": choice.finish_reason}
-        frames.append(Frame(chunk([final]), tokens=0))
-    if include_usage:
-        frames.append(Frame(chunk([], usage=completion.usage.to_wire()), tokens=0))
-    return frames
+    """The chunks of ``render_chunks`` as objects, for reading them rather than sending them."""
+    frames, tokens = render_chunks(completion, script, include_usage)
+    return [Frame(orjson.loads(frame[6:-2]), count) for frame, count in zip(frames, tokens, strict=True)]
 
 
 def _choice_body(choice: Choice) -> JSON:
@@ -116,7 +156,7 @@ def completion_body(completion: Completion) -> JSON:
         "model": completion.model,
         "choices": [_choice_body(c) for c in completion.choices],
         "usage": completion.usage.to_wire(),
-        "system_fingerprint": "fp_clarifai_mock",
+        "system_fingerprint": _FINGERPRINT,
     }
 
 
@@ -124,10 +164,10 @@ def chat_stream(
     completion: Completion, script: StreamScript, include_usage: bool, error_body: Callable[[], JSON]
 ) -> Stream:
     """The chat SSE stream: ``data:`` chunks, then ``data: [DONE]``; an ``error`` fault sends ``error_body``."""
-    frames = build_frames(completion, script, include_usage)
+    frames, tokens = render_chunks(completion, script, include_usage)
     return Stream(
-        pieces=[sse.encode(frame.data) for frame in frames],
-        waits=gaps(frames, script),
+        pieces=frames,
+        waits=token_waits(tokens, script),
         end=sse.DONE,
         script=script,
         error_frame=lambda _position: sse.encode(error_body()),
