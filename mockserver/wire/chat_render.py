@@ -33,35 +33,32 @@ _FINGERPRINT = "fp_clarifai_mock"
 _NOT_DONE = b',"logprobs":null,"finish_reason":null}]'
 _ROLE = b'{"role":"assistant",'
 
-Delta = tuple[bytes, int]  # one delta object as JSON bytes, and the tokens (words) it carries for pacing
+Piece = tuple[bytes, int]  # a piece of JSON, and the tokens (words) it carries for pacing
+Run = tuple[bytes, Sequence[Piece], bytes]  # deltas that share what comes before and after their piece
 
 
-def _text_deltas(key: bytes, text: str, words_per_chunk: int) -> tuple[Delta, ...]:
-    """``{key: piece}`` for each piece of ``split_text``; a piece carries as many tokens as it has words (a text of
-    only whitespace is one piece of one token)."""
+def json_pieces(text: str, words_per_chunk: int) -> tuple[Piece, ...]:
+    """The pieces of ``split_text`` encoded as JSON strings, each with its word count (a text of only whitespace is
+    one piece of one word)."""
     if len(text) <= CACHED_CHARS:
-        return _cached_text_deltas(key, text, words_per_chunk)
-    return _split_deltas(key, text, words_per_chunk)
+        return _remembered_pieces(text, words_per_chunk)
+    return _encoded_pieces(text, words_per_chunk)
 
 
 CACHED_CHARS = 2000
 
 
 @lru_cache(maxsize=128)
-def _cached_text_deltas(key: bytes, text: str, words_per_chunk: int) -> tuple[Delta, ...]:
+def _remembered_pieces(text: str, words_per_chunk: int) -> tuple[Piece, ...]:
     """Remembered: a scripted reply comes back on request after request, and splitting it is most of the cost of
     its frames (bounded: 128 texts of at most ``CACHED_CHARS`` characters)."""
-    return _split_deltas(key, text, words_per_chunk)
+    return _encoded_pieces(text, words_per_chunk)
 
 
-def _split_deltas(key: bytes, text: str, words_per_chunk: int) -> tuple[Delta, ...]:
+def _encoded_pieces(text: str, words_per_chunk: int) -> tuple[Piece, ...]:
     words = _WORDS.findall(text)
-    opening = b'{"' + key + b'":'
-    deltas = []
-    for i in range(0, len(words), words_per_chunk):
-        group = words[i : i + words_per_chunk]
-        deltas.append((opening + json_bytes("".join(group)) + b"}", len(group)))
-    return tuple(deltas)
+    groups = (words[i : i + words_per_chunk] for i in range(0, len(words), words_per_chunk))
+    return tuple((json_bytes("".join(group)), len(group)) for group in groups)
 
 
 def _call_head(position: int, call: ToolCall, arguments: str) -> JSON:
@@ -73,36 +70,37 @@ def _call_head(position: int, call: ToolCall, arguments: str) -> JSON:
     }
 
 
-def _tool_deltas(calls: tuple[ToolCall, ...], script: StreamScript) -> list[Delta]:
-    deltas: list[Delta] = []
+def _tool_runs(calls: tuple[ToolCall, ...], script: StreamScript) -> list[Run]:
+    runs: list[Run] = []
     for position, call in enumerate(calls):
+        arguments = call.arguments if script.tool_arguments == "whole" else ""
+        head = json_bytes({"tool_calls": [_call_head(position, call, arguments)]})
+        runs.append((b"{", [(head[1:], 1)], b""))
         if script.tool_arguments == "whole":
-            deltas.append((json_bytes({"tool_calls": [_call_head(position, call, call.arguments)]}), 1))
             continue
-        deltas.append((json_bytes({"tool_calls": [_call_head(position, call, "")]}), 1))
-        opening = b'{"tool_calls":[{"index":%d,"function":{"arguments":' % position
         size = script.arguments_chunk_chars
-        for start in range(0, len(call.arguments), size):
-            deltas.append((opening + json_bytes(call.arguments[start : start + size]) + b"}}]}", 1))
-    return deltas
+        fragments = [(json_bytes(call.arguments[at : at + size]), 1) for at in range(0, len(call.arguments), size)]
+        runs.append((b'{"tool_calls":[{"index":%d,"function":{"arguments":' % position, fragments, b"}}]}"))
+    return runs
 
 
-def _choice_deltas(choice: Choice, script: StreamScript) -> list[Delta]:
+def _choice_runs(choice: Choice, script: StreamScript) -> list[Run]:
     """Reasoning, refusal, content, then tool-call deltas, the role in the first one only (the SDK's accumulator
     concatenates repeated strings)."""
-    deltas: list[Delta] = []
-    if choice.reasoning:
-        deltas += _text_deltas(b"reasoning_content", choice.reasoning, script.chunk_tokens)
-    if choice.refusal:
-        deltas += _text_deltas(b"refusal", choice.refusal, script.chunk_tokens)
-    if choice.content:
-        deltas += _text_deltas(b"content", choice.content, script.chunk_tokens)
-    deltas += _tool_deltas(choice.tool_calls, script)
-    if not deltas:
-        return [(_ROLE + b'"content":""}', 1)]
-    first, tokens = deltas[0]
-    deltas[0] = (_ROLE + first[1:], tokens)
-    return deltas
+    runs: list[Run] = []
+    for key, text in (
+        (b"reasoning_content", choice.reasoning),
+        (b"refusal", choice.refusal),
+        (b"content", choice.content),
+    ):
+        if text:
+            runs.append((b'{"' + key + b'":', json_pieces(text, script.chunk_tokens), b"}"))
+    runs += _tool_runs(choice.tool_calls, script)
+    runs = [run for run in runs if run[1]]
+    if not runs:
+        return [(_ROLE, [(b'"content":""}', 1)], b"")]
+    opening, pieces, closing = runs[0]
+    return [(_ROLE + opening[1:], pieces[:1], closing), (opening, pieces[1:], closing), *runs[1:]]
 
 
 def render_chunks(completion: Completion, script: StreamScript, include_usage: bool) -> tuple[list[bytes], list[int]]:
@@ -116,10 +114,10 @@ def render_chunks(completion: Completion, script: StreamScript, include_usage: b
     tokens: list[int] = []
     for choice in completion.choices:
         before = head + b'{"index":%d,"delta":' % choice.index
-        after = _NOT_DONE + tail
-        for delta, count in _choice_deltas(choice, script):
-            frames.append(before + delta + after)
-            tokens.append(count)
+        for opening, pieces, closing in _choice_runs(choice, script):
+            start, end = before + opening, closing + _NOT_DONE + tail
+            frames += [start + piece + end for piece, _ in pieces]
+            tokens += [count for _, count in pieces]
         finish = json_bytes(choice.finish_reason)
         frames.append(before + b'{},"logprobs":null,"finish_reason":' + finish + b"}]" + tail)
         tokens.append(0)
