@@ -46,8 +46,8 @@ class JournalEntry:
     error: str | None = None  # an error answer's message
     body: bytes | None = field(default=None, repr=False, compare=False)  # raw reply, decoded only if someone reads
     miss: Callable[[], str] | None = field(default=None, repr=False, compare=False)  # builds the near-miss report
-    # A stream sent as one body, kept whole: it becomes ``frames`` (all timed at ``latency_ms``, when it went out)
-    # only if someone reads the entry, as ``body`` becomes ``response``.
+    # A stream sent as one body, kept whole: ``to_json`` cuts it into ``frames`` (all timed at ``latency_ms``, when it
+    # went out), as it decodes ``body`` into ``response``; most entries are never read.
     stream_body: bytes | None = field(default=None, repr=False, compare=False)
 
     def warn(self, text: str) -> None:
