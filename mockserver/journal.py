@@ -13,6 +13,8 @@ from typing import Any
 
 from mockserver.types import JSON
 
+FRAME_LIMIT = 500  # frames kept per stream (the journal holds up to a thousand entries); later ones are counted
+
 
 @dataclass
 class JournalEntry:
@@ -44,6 +46,9 @@ class JournalEntry:
     error: str | None = None  # an error answer's message
     body: bytes | None = field(default=None, repr=False, compare=False)  # raw reply, decoded only if someone reads
     miss: Callable[[], str] | None = field(default=None, repr=False, compare=False)  # builds the near-miss report
+    # A stream sent as one body, kept whole: ``to_json`` cuts it into ``frames`` (all timed at ``latency_ms``, when it
+    # went out), as it decodes ``body`` into ``response``; most entries are never read.
+    stream_body: bytes | None = field(default=None, repr=False, compare=False)
 
     def warn(self, text: str) -> None:
         """Note a warning (a template path that led nowhere, a tool call the request does not allow, ...): it is
@@ -60,12 +65,22 @@ class JournalEntry:
     def to_json(self) -> JSON:
         """The entry as sent by ``GET /__mock__/journal``."""
         self.report()
+        if self.stream_body is not None:
+            self._split_stream(self.stream_body)
         if self.response is None and self.body is not None:
             self.response = _decoded(self.body)
         return {f.name: json_safe(getattr(self, f.name)) for f in fields(self) if f.name not in _UNSENT}
 
+    def _split_stream(self, body: bytes) -> None:
+        frames = [piece + b"\n\n" for piece in body.split(b"\n\n") if piece]
+        self.frames = [
+            {"ms": self.latency_ms, "data": piece.decode("utf-8", "replace")} for piece in frames[:FRAME_LIMIT]
+        ]
+        self.frames_dropped += max(0, len(frames) - FRAME_LIMIT)
+        self.stream_body = None
 
-_UNSENT = ("miss", "body")
+
+_UNSENT = ("miss", "body", "stream_body")
 
 
 def _decoded(body: bytes) -> JSON:

@@ -7,11 +7,10 @@ import time
 from collections.abc import AsyncIterator
 from typing import Protocol
 
-from mockserver.journal import JournalEntry
+from mockserver.journal import FRAME_LIMIT, JournalEntry
 from mockserver.observe.metrics import Metrics
 
 BODY_LIMIT = 256 * 1024  # larger replies (big embedding batches) are journaled truncated
-FRAME_LIMIT = 500  # frames kept per stream (the journal holds up to a thousand entries); later ones are counted
 
 
 class Reply(Protocol):
@@ -42,10 +41,7 @@ class Observer:
 
     @staticmethod
     def _whole_stream(entry: JournalEntry, body: bytes) -> None:
-        frames = [piece + b"\n\n" for piece in body.split(b"\n\n") if piece]
-        for piece in frames[:FRAME_LIMIT]:  # timed once journaled: they all went out when the answer did
-            entry.frames.append({"ms": None, "data": piece.decode("utf-8", "replace")})
-        entry.frames_dropped += max(0, len(frames) - FRAME_LIMIT)
+        entry.stream_body = body  # cut into frames only when the entry is read: most entries never are
 
     async def _watch(self, pieces: AsyncIterator[bytes], entry: JournalEntry, ready: float) -> AsyncIterator[bytes]:
         # Frame times count from the request: the answer was ready ``latency_ms`` after it (journaled by then, as the
@@ -69,9 +65,6 @@ class Observer:
 
     def journaled(self, entry: JournalEntry) -> None:
         """Count a request the pipeline has just journaled."""
-        for frame in entry.frames:
-            if frame["ms"] is None:
-                frame["ms"] = entry.latency_ms
         self.metrics.record(entry)
         if entry.fixture and not entry.generated:
             with self._lock:

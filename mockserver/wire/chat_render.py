@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
+
+import orjson
 
 from mockserver.engine.responder import Choice, Completion, ToolCall
 from mockserver.schema import RecordedFrame, StreamScript
 from mockserver.types import JSON
 from mockserver.wire import sse
-from mockserver.wire.stream import Frame, Stream, gaps, recorded_waits
+from mockserver.wire.answer import json_bytes
+from mockserver.wire.stream import Frame, Stream, recorded_waits, token_waits
 
 _WORDS = re.compile(r"\s*\S+\s*|\s+")
 MALFORMED = b'data: {"id": "chatcmpl-broken", "choices": [\n\n'  # the ``malformed`` fault: not valid JSON
@@ -22,6 +26,41 @@ def split_text(text: str, words_per_chunk: int) -> list[str]:
     return ["".join(words[i : i + words_per_chunk]) for i in range(0, len(words), words_per_chunk)]
 
 
+# A stream's frames are spliced from bytes: the part every chunk of a completion shares (``id``, ``object``,
+# ``created``, ``model``, ``system_fingerprint``) is encoded once, each frame adds only its delta. The bytes are what
+# ``orjson.dumps`` gives for the whole chunk object, keys in the same order.
+_FINGERPRINT = "fp_clarifai_mock"
+_NOT_DONE = b',"logprobs":null,"finish_reason":null}]'
+_ROLE = b'{"role":"assistant",'
+
+Piece = tuple[bytes, int]  # a piece of JSON, and the tokens (words) it carries for pacing
+Run = tuple[bytes, Sequence[Piece], bytes]  # deltas that share what comes before and after their piece
+
+
+def json_pieces(text: str, words_per_chunk: int) -> tuple[Piece, ...]:
+    """The pieces of ``split_text`` encoded as JSON strings, each with its word count (a text of only whitespace is
+    one piece of one word)."""
+    if len(text) <= CACHED_CHARS:
+        return _remembered_pieces(text, words_per_chunk)
+    return _encoded_pieces(text, words_per_chunk)
+
+
+CACHED_CHARS = 2000
+
+
+@lru_cache(maxsize=128)
+def _remembered_pieces(text: str, words_per_chunk: int) -> tuple[Piece, ...]:
+    """Remembered: a scripted reply comes back on request after request, and splitting it is most of the cost of
+    its frames (bounded: 128 texts of at most ``CACHED_CHARS`` characters)."""
+    return _encoded_pieces(text, words_per_chunk)
+
+
+def _encoded_pieces(text: str, words_per_chunk: int) -> tuple[Piece, ...]:
+    words = _WORDS.findall(text)
+    groups = (words[i : i + words_per_chunk] for i in range(0, len(words), words_per_chunk))
+    return tuple((json_bytes("".join(group)), len(group)) for group in groups)
+
+
 def _call_head(position: int, call: ToolCall, arguments: str) -> JSON:
     return {
         "index": position,
@@ -31,68 +70,67 @@ def _call_head(position: int, call: ToolCall, arguments: str) -> JSON:
     }
 
 
-def _tool_deltas(calls: tuple[ToolCall, ...], script: StreamScript) -> list[JSON]:
-    deltas: list[JSON] = []
+def _tool_runs(calls: tuple[ToolCall, ...], script: StreamScript) -> list[Run]:
+    runs: list[Run] = []
     for position, call in enumerate(calls):
+        arguments = call.arguments if script.tool_arguments == "whole" else ""
+        head = json_bytes({"tool_calls": [_call_head(position, call, arguments)]})
+        runs.append((b"{", [(head[1:], 1)], b""))
         if script.tool_arguments == "whole":
-            deltas.append({"tool_calls": [_call_head(position, call, call.arguments)]})
             continue
-        deltas.append({"tool_calls": [_call_head(position, call, "")]})
         size = script.arguments_chunk_chars
-        for start in range(0, len(call.arguments), size):
-            piece = call.arguments[start : start + size]
-            deltas.append({"tool_calls": [{"index": position, "function": {"arguments": piece}}]})
-    return deltas
+        fragments = [(json_bytes(call.arguments[at : at + size]), 1) for at in range(0, len(call.arguments), size)]
+        runs.append((b'{"tool_calls":[{"index":%d,"function":{"arguments":' % position, fragments, b"}}]}"))
+    return runs
 
 
-def _words(piece: str) -> int:
-    return max(1, len(piece.split()))
+def _choice_runs(choice: Choice, script: StreamScript) -> list[Run]:
+    """Reasoning, refusal, content, then tool-call deltas, the role in the first one only (the SDK's accumulator
+    concatenates repeated strings)."""
+    runs: list[Run] = []
+    for key, text in (
+        (b"reasoning_content", choice.reasoning),
+        (b"refusal", choice.refusal),
+        (b"content", choice.content),
+    ):
+        if text:
+            runs.append((b'{"' + key + b'":', json_pieces(text, script.chunk_tokens), b"}"))
+    runs += _tool_runs(choice.tool_calls, script)
+    runs = [run for run in runs if run[1]]
+    if not runs:
+        return [(_ROLE, [(b'"content":""}', 1)], b"")]
+    opening, pieces, closing = runs[0]
+    return [(_ROLE + opening[1:], pieces[:1], closing), (opening, pieces[1:], closing), *runs[1:]]
 
 
-def _choice_deltas(choice: Choice, script: StreamScript) -> list[tuple[JSON, int]]:
-    """Each delta with the tokens (words) it carries, so pacing follows ``chunk_tokens``."""
-    deltas: list[tuple[JSON, int]] = []
-    if choice.reasoning:
-        pieces = split_text(choice.reasoning, script.chunk_tokens)
-        deltas += [({"reasoning_content": piece}, _words(piece)) for piece in pieces]
-    if choice.refusal:
-        deltas += [({"refusal": piece}, _words(piece)) for piece in split_text(choice.refusal, script.chunk_tokens)]
-    if choice.content:
-        deltas += [({"content": piece}, _words(piece)) for piece in split_text(choice.content, script.chunk_tokens)]
-    deltas += [(delta, 1) for delta in _tool_deltas(choice.tool_calls, script)]
-    # The role goes in the first delta only: the SDK's accumulator concatenates repeated strings.
-    if deltas:
-        first, tokens = deltas[0]
-        deltas[0] = ({"role": "assistant", **first}, tokens)
-    else:
-        deltas.append(({"role": "assistant", "content": ""}, 1))
-    return deltas
+def render_chunks(completion: Completion, script: StreamScript, include_usage: bool) -> tuple[list[bytes], list[int]]:
+    """Every chunk as its SSE frame, in order (each choice's deltas, its finish chunk, then optionally the usage
+    chunk), and the tokens each carries."""
+    shared = {"id": completion.id, "object": "chat.completion.chunk", "created": completion.created}
+    head = b"data: " + json_bytes({**shared, "model": completion.model, "system_fingerprint": _FINGERPRINT})[:-1]
+    head += b',"choices":['
+    tail = b',"usage":null}\n\n' if include_usage else b"}\n\n"
+    frames: list[bytes] = []
+    tokens: list[int] = []
+    for choice in completion.choices:
+        before = head + b'{"index":%d,"delta":' % choice.index
+        for opening, pieces, closing in _choice_runs(choice, script):
+            start, end = before + opening, closing + _NOT_DONE + tail
+            frames += [start + piece + end for piece, _ in pieces]
+            tokens += [count for _, count in pieces]
+        finish = json_bytes(choice.finish_reason)
+        frames.append(before + b'{},"logprobs":null,"finish_reason":' + finish + b"}]" + tail)
+        tokens.append(0)
+    if include_usage:
+        frames.append(head + b'],"usage":' + json_bytes(completion.usage.to_wire()) + b"}\n\n")
+        tokens.append(0)
+    return frames, tokens
 
 
 def build_frames(completion: Completion, script: StreamScript, include_usage: bool) -> list[Frame]:
-    """All chunks in order: each choice's deltas, its finish chunk, then (optionally) the usage chunk."""
-    head: JSON = {
-        "id": completion.id,
-        "object": "chat.completion.chunk",
-        "created": completion.created,
-        "model": completion.model,
-        "system_fingerprint": "fp_clarifai_mock",
-    }
-    tail: JSON = {"usage": None} if include_usage else {}
-
-    def chunk(choices: list[JSON], **extra: object) -> JSON:
-        return {**head, "choices": choices, **tail, **extra}
-
-    frames = []
-    for choice in completion.choices:
-        for delta, tokens in _choice_deltas(choice, script):
-            body = {"index": choice.index, "delta": delta, "logprobs": None, "finish_reason": None}
-            frames.append(Frame(chunk([body]), tokens=tokens))
-        final = {"index": choice.index, "delta": {}, "logprobs": None, "finish_reason": choice.finish_reason}
-        frames.append(Frame(chunk([final]), tokens=0))
-    if include_usage:
-        frames.append(Frame(chunk([], usage=completion.usage.to_wire()), tokens=0))
-    return frames
+    """The chunks of ``render_chunks`` as objects, for reading them rather than sending them."""
+    frames, tokens = render_chunks(completion, script, include_usage)
+    return [Frame(orjson.loads(frame[6:-2]), count) for frame, count in zip(frames, tokens, strict=True)]
 
 
 def _choice_body(choice: Choice) -> JSON:
@@ -116,7 +154,7 @@ def completion_body(completion: Completion) -> JSON:
         "model": completion.model,
         "choices": [_choice_body(c) for c in completion.choices],
         "usage": completion.usage.to_wire(),
-        "system_fingerprint": "fp_clarifai_mock",
+        "system_fingerprint": _FINGERPRINT,
     }
 
 
@@ -124,10 +162,10 @@ def chat_stream(
     completion: Completion, script: StreamScript, include_usage: bool, error_body: Callable[[], JSON]
 ) -> Stream:
     """The chat SSE stream: ``data:`` chunks, then ``data: [DONE]``; an ``error`` fault sends ``error_body``."""
-    frames = build_frames(completion, script, include_usage)
+    frames, tokens = render_chunks(completion, script, include_usage)
     return Stream(
-        pieces=[sse.encode(frame.data) for frame in frames],
-        waits=gaps(frames, script),
+        pieces=frames,
+        waits=token_waits(tokens, script),
         end=sse.DONE,
         script=script,
         error_frame=lambda _position: sse.encode(error_body()),

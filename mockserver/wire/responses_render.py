@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,8 @@ from mockserver.engine.responder import Choice, Completion, ToolCall
 from mockserver.schema import StreamScript
 from mockserver.types import JSON
 from mockserver.wire import sse
-from mockserver.wire.chat_render import split_text
+from mockserver.wire.answer import json_bytes
+from mockserver.wire.chat_render import Piece, json_pieces
 from mockserver.wire.responses_request import (
     ReasoningConfig,
     ResponsesRequest,
@@ -20,7 +22,7 @@ from mockserver.wire.responses_request import (
     forced_name,
     function_of,
 )
-from mockserver.wire.stream import Frame, Stream, gaps
+from mockserver.wire.stream import Stream, token_waits
 
 _INCOMPLETE = {"length": "max_output_tokens", "content_filter": "content_filter"}
 # The ``malformed`` fault: a typed event whose data is not valid JSON.
@@ -172,14 +174,31 @@ def response_body(shell: ResponseShell, completion: Completion) -> JSON:
     return shell.body(_status(choice), output, completion.usage, **_ending(choice))
 
 
+def _opening(kind: str) -> bytes:  # event kinds are the spec's fixed names: nothing in them needs escaping
+    return f'event: {kind}\ndata: {{"type":"{kind}","sequence_number":'.encode()
+
+
 class _Events:
-    """Collects stream events, numbering them from 0 in the order they are added."""
+    """Encodes stream events as they are added, numbering them from 0, each with the tokens it carries (the bytes
+    are those of the whole event object encoded at once: ``type``, ``sequence_number``, then its fields)."""
 
     def __init__(self) -> None:
-        self.frames: list[Frame] = []
+        self.pieces: list[bytes] = []
+        self.tokens: list[int] = []
 
-    def add(self, kind: str, tokens: int = 0, **fields: Any) -> None:
-        self.frames.append(Frame({"type": kind, "sequence_number": len(self.frames), **fields}, tokens))
+    def add(self, kind: str, **fields: Any) -> None:
+        self.spliced(kind, b"," + json_bytes(fields)[1:-1])
+
+    def spliced(self, kind: str, rest: bytes) -> None:  # ``rest``: the fields after ``sequence_number``, encoded
+        self.pieces.append(_opening(kind) + b"%d" % len(self.pieces) + rest + b"}\n\n")
+        self.tokens.append(0)
+
+    def deltas(self, kind: str, where: JSON, pieces: Sequence[Piece], after: bytes = b"") -> None:
+        """One ``kind`` event of one token per JSON-encoded piece: ``where`` and ``after`` are encoded once for all."""
+        opening, middle, closing = _opening(kind), b"," + json_bytes(where)[1:-1] + b',"delta":', after + b"}\n\n"
+        first = len(self.pieces)
+        self.pieces += [opening + b"%d" % (first + n) + middle + piece + closing for n, (piece, _) in enumerate(pieces)]
+        self.tokens += [1] * len(pieces)
 
 
 def _reasoning_events(events: _Events, index: int, item: JSON, script: StreamScript) -> None:
@@ -188,8 +207,7 @@ def _reasoning_events(events: _Events, index: int, item: JSON, script: StreamScr
     if item["summary"]:
         text = item["summary"][0]["text"]
         events.add("response.reasoning_summary_part.added", **where, part={"type": "summary_text", "text": ""})
-        for piece in split_text(text, script.chunk_tokens):
-            events.add("response.reasoning_summary_text.delta", 1, **where, delta=piece)
+        events.deltas("response.reasoning_summary_text.delta", where, json_pieces(text, script.chunk_tokens))
         events.add("response.reasoning_summary_text.done", **where, text=text)
         events.add("response.reasoning_summary_part.done", **where, part=item["summary"][0])
     events.add("response.output_item.done", output_index=index, item=item)
@@ -201,25 +219,24 @@ def _message_events(events: _Events, index: int, item: JSON, script: StreamScrip
     events.add("response.output_item.added", output_index=index, item={**item, "content": [], "status": "in_progress"})
     if part["type"] == "refusal":
         events.add("response.content_part.added", **where, part={**part, "refusal": ""})
-        for piece in split_text(part["refusal"], script.chunk_tokens):
-            events.add("response.refusal.delta", 1, **where, delta=piece)
+        events.deltas("response.refusal.delta", where, json_pieces(part["refusal"], script.chunk_tokens))
         events.add("response.refusal.done", **where, refusal=part["refusal"])
         events.add("response.content_part.done", **where, part=part)
         events.add("response.output_item.done", output_index=index, item=item)
         return
     events.add("response.content_part.added", **where, part={**part, "text": ""})
-    for piece in split_text(part["text"], script.chunk_tokens):
-        events.add("response.output_text.delta", 1, **where, delta=piece, logprobs=[])
+    pieces = json_pieces(part["text"], script.chunk_tokens)
+    events.deltas("response.output_text.delta", where, pieces, after=b',"logprobs":[]')
     events.add("response.output_text.done", **where, text=part["text"], logprobs=[])
     events.add("response.content_part.done", **where, part=part)
     events.add("response.output_item.done", output_index=index, item=item)
 
 
-def _argument_pieces(arguments: str, script: StreamScript) -> list[str]:
+def _argument_pieces(arguments: str, script: StreamScript) -> list[Piece]:
     if script.tool_arguments == "whole" or not arguments:
-        return [arguments] if arguments else []
+        return [(json_bytes(arguments), 1)] if arguments else []
     size = script.arguments_chunk_chars
-    return [arguments[start : start + size] for start in range(0, len(arguments), size)]
+    return [(json_bytes(arguments[start : start + size]), 1) for start in range(0, len(arguments), size)]
 
 
 def _call_events(events: _Events, index: int, item: JSON, script: StreamScript) -> None:
@@ -227,8 +244,7 @@ def _call_events(events: _Events, index: int, item: JSON, script: StreamScript) 
     events.add(
         "response.output_item.added", output_index=index, item={**item, "arguments": "", "status": "in_progress"}
     )
-    for piece in _argument_pieces(item["arguments"], script):
-        events.add("response.function_call_arguments.delta", 1, **where, delta=piece)
+    events.deltas("response.function_call_arguments.delta", where, _argument_pieces(item["arguments"], script))
     events.add("response.function_call_arguments.done", **where, name=item["name"], arguments=item["arguments"])
     events.add("response.output_item.done", output_index=index, item=item)
 
@@ -236,19 +252,20 @@ def _call_events(events: _Events, index: int, item: JSON, script: StreamScript) 
 _ITEM_EVENTS = {"reasoning": _reasoning_events, "message": _message_events, "function_call": _call_events}
 
 
-def stream_events(shell: ResponseShell, completion: Completion, script: StreamScript) -> list[Frame]:
+def stream_events(shell: ResponseShell, completion: Completion, script: StreamScript) -> _Events:
     """Every event of the stream in order, from ``response.created`` to ``response.completed`` (or ``.incomplete``).
 
     Text and reasoning deltas carry one token each for pacing; the other events carry none.
     """
     events = _Events()
-    events.add("response.created", response=shell.body("in_progress", []))
-    events.add("response.in_progress", response=shell.body("in_progress", []))
+    in_progress = b',"response":' + json_bytes(shell.body("in_progress", []))
+    events.spliced("response.created", in_progress)  # the same response object twice: encoded once
+    events.spliced("response.in_progress", in_progress)
     final = response_body(shell, completion)
     for index, item in enumerate(final["output"]):
         _ITEM_EVENTS[item["type"]](events, index, item, script)
     events.add(f"response.{final['status']}", response=final)
-    return events.frames
+    return events
 
 
 def failed_event(shell: ResponseShell, sequence_number: int, code: str, message: str) -> JSON:
@@ -265,7 +282,7 @@ def error_code(status: int) -> str:
 def responses_stream(shell: ResponseShell, completion: Completion, script: StreamScript) -> Stream:
     """The Responses SSE stream: typed events, the final ``response.completed`` (or ``.incomplete``) last; an
     ``error`` fault ends it with ``response.failed`` instead."""
-    *events, final = stream_events(shell, completion, script)
+    events = stream_events(shell, completion, script)
     spec = script.error
     code = error_code(spec.status if spec else 500)
     message = spec.message if spec else "The mock server's scripted stream failed."
@@ -274,9 +291,9 @@ def responses_stream(shell: ResponseShell, completion: Completion, script: Strea
         return sse.encode_event("response.failed", failed_event(shell, position, code, message))
 
     return Stream(
-        pieces=[sse.encode_event(frame.data["type"], frame.data) for frame in events],
-        waits=gaps(events, script),
-        end=sse.encode_event(final.data["type"], final.data),
+        pieces=events.pieces[:-1],
+        waits=token_waits(events.tokens[:-1], script),
+        end=events.pieces[-1],
         script=script,
         error_frame=failed,
         malformed=MALFORMED,

@@ -52,13 +52,20 @@ class Stream:
 
 def gaps(frames: Sequence[Frame], script: StreamScript) -> list[float]:
     """Seconds to wait before each frame; deterministic for a given script seed."""
+    return token_waits([frame.tokens for frame in frames], script)
+
+
+def token_waits(tokens: Sequence[int], script: StreamScript) -> list[float]:
+    """Seconds to wait before each of the frames carrying ``tokens``; deterministic for a given script seed."""
+    if not script.ttft_ms and not script.tokens_per_second:
+        return [0.0] * len(tokens)  # no pacing: every wait is zero, and jitter only scales non-zero waits
     rng = random.Random(script.seed)
     waits = []
-    for position, frame in enumerate(frames):
+    for position, count in enumerate(tokens):
         if position == 0:
             wait = script.ttft_ms / 1000
         elif script.tokens_per_second:
-            wait = frame.tokens / script.tokens_per_second
+            wait = count / script.tokens_per_second
         else:
             wait = 0.0
         if wait and script.jitter:

@@ -11,7 +11,7 @@ from openai.types.chat import ChatCompletionChunk
 from mockserver import StreamScript
 from mockserver.clarifai.usage import Usage
 from mockserver.engine.responder import Choice, Completion, ToolCall
-from mockserver.wire.chat_render import build_frames, split_text
+from mockserver.wire.chat_render import CACHED_CHARS, build_frames, render_chunks, split_text
 
 TEXTS = [
     "",
@@ -171,3 +171,52 @@ def test_choices_stream_one_after_another() -> None:
     finishes = [(c["choices"][0]["index"], c["choices"][0]["finish_reason"]) for c in chunks[:-1]]
     assert [f for f in finishes if f[1]] == [(0, "stop"), (1, "stop")]
     assert finishes.index((0, "stop")) == len(deltas_of(chunks, 0)) - 1
+
+
+CHUNK_KEYS = ["id", "object", "created", "model", "system_fingerprint", "choices"]
+CHOICE_KEYS = ["index", "delta", "logprobs", "finish_reason"]
+AWKWARD = 'quotes " and \\ backslash, </script>, \u2028 line sep, \x01 control, é, 東京, 🌦️  ' * 3
+
+
+@pytest.mark.parametrize("include_usage", [True, False])
+@pytest.mark.parametrize(
+    "choice",
+    [
+        text_choice(content=AWKWARD, reasoning=AWKWARD),
+        text_choice(content=None, refusal=AWKWARD, finish_reason="content_filter"),
+        text_choice(content="", tool_calls=CALLS, finish_reason="tool_calls"),
+        text_choice(content="word " * (CACHED_CHARS // 5 + 1)),  # too long to be remembered: split each time
+    ],
+)
+def test_spliced_frames_are_the_compact_json_of_the_chunk_with_keys_in_order(
+    choice: Choice, include_usage: bool
+) -> None:
+    done = Completion('chatcmpl-"quoted"', 1767225600, "model \\ é", (choice,), Usage(3, 4))
+    frames, tokens = render_chunks(done, StreamScript(chunk_tokens=2, arguments_chunk_chars=5), include_usage)
+    assert len(tokens) == len(frames)
+    for frame in frames:
+        assert frame.startswith(b"data: ")
+        assert frame.endswith(b"\n\n")
+        chunk = json.loads(frame[6:-2])
+        ChatCompletionChunk.model_validate(chunk)
+        # What encoding the whole chunk object at once gives, byte for byte: compact, UTF-8, keys in this order.
+        canonical = json.dumps(chunk, ensure_ascii=False, separators=(",", ":")).encode()
+        assert frame[6:-2] == canonical
+        assert list(chunk) == CHUNK_KEYS + (["usage"] if include_usage else [])
+        assert (chunk["id"], chunk["model"], chunk["system_fingerprint"]) == (done.id, done.model, "fp_clarifai_mock")
+        for body in chunk["choices"]:
+            assert list(body) == CHOICE_KEYS
+    deltas = [json.loads(frame[6:-2])["choices"] for frame in frames]
+    texts = [d[0]["delta"] for d in deltas if d]
+    assert "".join(t.get("content") or "" for t in texts) == (choice.content or "")
+    assert "".join(t.get("reasoning_content") or "" for t in texts) == (choice.reasoning or "")
+    assert "".join(t.get("refusal") or "" for t in texts) == (choice.refusal or "")
+
+
+def test_each_text_chunk_carries_its_words_as_tokens() -> None:
+    _, tokens = render_chunks(
+        completion(text_choice(content="one two three four five")), StreamScript(chunk_tokens=2), True
+    )
+    assert tokens == [2, 2, 1, 0, 0]  # three content chunks, the finish chunk, the usage chunk
+    _, blank = render_chunks(completion(text_choice(content="   ")), StreamScript(chunk_tokens=2), False)
+    assert blank == [1, 0]

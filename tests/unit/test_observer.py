@@ -7,8 +7,8 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from mockserver.journal import JournalEntry
-from mockserver.observe.observer import BODY_LIMIT, FRAME_LIMIT, Observer
+from mockserver.journal import FRAME_LIMIT, JournalEntry
+from mockserver.observe.observer import BODY_LIMIT, Observer
 
 
 @dataclass
@@ -24,8 +24,22 @@ def test_a_stream_sent_as_one_body_is_kept_as_its_frames() -> None:
     observer.answered(entry, FakeReply(body=body, headers={"content-type": "text/event-stream"}))
     entry.latency_ms = 2.5  # the pipeline journals the entry once the answer is ready
     observer.journaled(entry)
-    assert entry.frames == [{"ms": 2.5, "data": 'data: {"a":1}\n\n'}, {"ms": 2.5, "data": "data: [DONE]\n\n"}]
+    read = entry.to_json()
+    assert read["frames"] == [{"ms": 2.5, "data": 'data: {"a":1}\n\n'}, {"ms": 2.5, "data": "data: [DONE]\n\n"}]
+    assert read["frames_dropped"] == 0
+    assert read["response"] is None
+    assert "stream_body" not in read
     assert entry.body is None
+    assert entry.to_json()["frames"] == read["frames"]  # read again: the same frames, not cut twice
+
+
+def test_a_stream_sent_as_one_body_keeps_frames_up_to_the_limit() -> None:
+    entry = JournalEntry()
+    body = b"".join(b"data: %d\n\n" % index for index in range(FRAME_LIMIT + 3))
+    Observer().answered(entry, FakeReply(body=body, headers={"content-type": "text/event-stream"}))
+    read = entry.to_json()
+    assert [frame["data"] for frame in read["frames"]] == [f"data: {index}\n\n" for index in range(FRAME_LIMIT)]
+    assert read["frames_dropped"] == 3
 
 
 def _in_flight(observer: Observer) -> float | None:

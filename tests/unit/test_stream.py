@@ -6,13 +6,16 @@ import asyncio
 import json
 
 import pytest
+from openai.types.responses import ResponseStreamEvent
+from pydantic import TypeAdapter
 
 from mockserver.clarifai.usage import Usage
-from mockserver.engine.responder import Choice, Completion
+from mockserver.engine.responder import Choice, Completion, ToolCall
 from mockserver.schema import RecordedFrame, StreamScript
 from mockserver.wire import sse
 from mockserver.wire.chat_render import MALFORMED, build_frames, chat_stream, replayed_stream
-from mockserver.wire.responses_render import ResponseShell, responses_stream
+from mockserver.wire.responses_render import ResponseShell, echo, responses_stream
+from mockserver.wire.responses_request import ResponsesRequest
 from mockserver.wire.stream import Frame, Stream, gaps, recorded_waits, write
 
 
@@ -136,3 +139,38 @@ def test_a_replayed_stream_keeps_its_bytes_and_its_done() -> None:
     assert collect(stream) == [b'data: {"a": 1}\n\n', b"data: [DONE]\n\n"]
     broken = collect(replayed_stream(frames, 0, StreamScript(fault="malformed", fault_after=1)))
     assert broken == [b'data: {"a": 1}\n\n', MALFORMED, b"data: [DONE]\n\n"]
+
+
+EVENTS: TypeAdapter[ResponseStreamEvent] = TypeAdapter(ResponseStreamEvent)
+ECHO = echo(ResponsesRequest.model_validate({"model": "m", "input": "hi", "instructions": 'say "hi" \\ é'}))
+AWKWARD = 'quotes " and \\ backslash, \u2028 line sep, \x01 control, é, 東京, 🌦️  ' * 3
+
+
+@pytest.mark.parametrize(
+    "choice",
+    [
+        Choice(0, AWKWARD, AWKWARD, (), "stop", 0, 9),
+        Choice(0, None, None, (), "content_filter", 0, 9, refusal=AWKWARD),
+        Choice(0, None, None, (ToolCall("call_1", "f", '{"a": "b \\" c"}'),), "tool_calls", 0, 9),
+        Choice(0, "cut short", None, (), "length", 0, 9),
+    ],
+)
+def test_responses_events_are_the_compact_json_of_each_event_numbered_in_order(choice: Choice) -> None:
+    done = Completion('resp_"x"', 0, "m \\ é", (choice,), Usage(prompt_tokens=1, completion_tokens=1))
+    script = StreamScript(chunk_tokens=2, arguments_chunk_chars=4)
+    pieces = collect(responses_stream(ResponseShell(done.id, 0, done.model, ECHO), done, script))
+    for number, piece in enumerate(pieces):
+        head, data = piece.removesuffix(b"\n\n").split(b"\ndata: ")
+        event = json.loads(data)
+        EVENTS.validate_python(event)
+        # What encoding the whole event object at once gives, byte for byte: compact, UTF-8, keys in this order.
+        assert data == json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
+        assert list(event)[:2] == ["type", "sequence_number"]
+        assert (head.decode(), event["sequence_number"]) == (f"event: {event['type']}", number)
+    final = json.loads(pieces[-1].split(b"data: ")[1])["response"]
+    deltas = [json.loads(p.split(b"data: ")[1]) for p in pieces if p.split(b"\n")[0].endswith(b".delta")]
+    assert "".join(d["delta"] for d in deltas) == "".join(
+        part.get("text", part.get("refusal", ""))
+        for item in final["output"]
+        for part in item.get("content", item.get("summary", []))
+    ) + "".join(item["arguments"] for item in final["output"] if item["type"] == "function_call")
