@@ -1,0 +1,156 @@
+"""The short way in for model requests and what it remembers: the app's own dispatch (mounted apps included), the
+per-body memo of turn, model and hash, the completions reused for a body sent again, and the shared body deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import openai
+import pytest
+from openai.types.chat import ChatCompletion
+from starlette.testclient import TestClient
+
+from mockserver import Fixture, Settings, create_app, middleware as middleware_module
+from mockserver.context import AppContext
+from mockserver.errors import ApiError
+from mockserver.middleware import _BodyReader, _Deadlines
+from mockserver.turn.pipeline import PREPARED_BODY
+
+AppClient = Callable[..., TestClient]
+GPT4O = "openai/chat-completion/models/gpt-4o"
+CHAT = "/v2/ext/openai/v1/chat/completions"
+AUTH = {"Authorization": "Bearer test-pat"}
+
+
+def body(text: str, **extra: Any) -> bytes:
+    return json.dumps({"model": GPT4O, "messages": [{"role": "user", "content": text}], **extra}).encode()
+
+
+def context(client: Any) -> AppContext:
+    ctx: AppContext = client.app.state.mock
+    return ctx
+
+
+def test_an_app_mounted_under_a_root_path_still_answers_model_requests_and_405s() -> None:
+    async def run() -> tuple[httpx.Response, httpx.Response]:
+        transport = httpx.ASGITransport(app=create_app(Settings()), root_path="/mock")
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+            answered = await http.post(f"/mock{CHAT}", content=body("hi"), headers=AUTH)
+            refused = await http.get(f"/mock{CHAT}", headers=AUTH)
+            return answered, refused
+
+    answered, refused = asyncio.run(run())
+    assert answered.status_code == 200
+    ChatCompletion.model_validate(answered.json())
+    assert answered.headers["x-request-id"] == answered.headers["x-clarifai-request-id"]
+    assert refused.status_code == 405
+    assert refused.headers["allow"] == "POST"
+
+
+def test_a_body_sent_again_reuses_its_turn_but_the_journal_keeps_its_own_copy(
+    app_client: AppClient,
+) -> None:
+    client = app_client()
+    sent = body("remember me")
+    first = client.post(CHAT, content=sent, headers=AUTH)
+    second = client.post(CHAT, content=sent, headers=AUTH)
+    ctx = context(client)
+    prepared = ctx.prepared.get(("chat.completions", sent))
+    assert prepared is not None
+    assert prepared.model.canonical == GPT4O
+    one, two = ctx.journal.entries()[-2:]
+    assert one.request == two.request == json.loads(sent)
+    assert one.request is not two.request
+    assert first.json()["choices"] == second.json()["choices"]
+    assert first.json()["id"] != second.json()["id"]
+
+
+def test_large_and_invalid_bodies_are_not_remembered(app_client: AppClient) -> None:
+    client = app_client()
+    large = body("x" * PREPARED_BODY)
+    invalid = json.dumps({"model": GPT4O, "messages": "not a list"}).encode()
+    assert client.post(CHAT, content=large, headers=AUTH).status_code == 200
+    assert client.post(CHAT, content=invalid, headers=AUTH).status_code == 400
+    ctx = context(client)
+    assert ctx.prepared.get(("chat.completions", large)) is None
+    assert ctx.prepared.get(("chat.completions", invalid)) is None
+
+
+def test_a_sequence_answers_in_order_when_the_same_body_comes_back(app_client: AppClient) -> None:
+    client = app_client()
+    fixture = {"match": {"user": "count"}, "sequence": [{"content": "one"}, {"content": "two"}]}
+    context(client).store.add(Fixture.model_validate(fixture))
+    sent = body("count")
+    answers = [client.post(CHAT, content=sent, headers=AUTH).json() for _ in range(3)]
+    assert [a["choices"][0]["message"]["content"] for a in answers] == ["one", "two", "two"]
+    assert len({a["id"] for a in answers}) == 3
+
+
+def test_a_templated_reply_is_filled_for_each_request_and_never_reused(app_client: AppClient) -> None:
+    client = app_client()
+    fixture = {"match": {"user": {"regex": "say (?P<word>\\w+)"}}, "reply": {"content": "{{ match.word }}!"}}
+    context(client).store.add(Fixture.model_validate(fixture))
+    for word in ("yes", "no", "yes"):
+        answer = client.post(CHAT, content=body(f"say {word}"), headers=AUTH).json()
+        assert answer["choices"][0]["message"]["content"] == f"{word}!"
+    prepared = context(client).prepared.get(("chat.completions", body("say yes")))
+    assert prepared is not None
+    assert prepared.completions == {}
+
+
+def test_generated_replies_for_a_repeated_body_match_the_sdk_types(app_client: AppClient) -> None:
+    client = app_client()
+    sent = body("nothing matches this")
+    answers = [ChatCompletion.model_validate(client.post(CHAT, content=sent, headers=AUTH).json()) for _ in range(2)]
+    assert answers[0].choices == answers[1].choices
+    assert answers[0].usage == answers[1].usage
+    assert answers[0].id != answers[1].id
+
+
+def test_pinned_ids_stay_pinned_when_a_completion_is_reused(app_client: AppClient) -> None:
+    client = app_client(seed=7)
+    sent = body("pin me")
+    first, second = (client.post(CHAT, content=sent, headers=AUTH).json() for _ in range(2))
+    assert first == second
+
+
+def test_one_timer_ends_only_the_body_that_is_late(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(middleware_module, "BODY_TIMEOUT_S", 0.01)
+
+    async def arrives() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def never() -> dict[str, Any]:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    async def run() -> tuple[object, object, _Deadlines]:
+        deadlines = _Deadlines()
+        late = asyncio.ensure_future(_BodyReader(never, 100, deadlines)())
+        on_time = await _BodyReader(arrives, 100, deadlines)()
+        outcome: object
+        try:
+            outcome = await late
+        except ApiError as error:
+            outcome = error.status
+        return on_time, outcome, deadlines
+
+    on_time, outcome, deadlines = asyncio.run(run())
+    assert on_time == {"type": "http.request", "body": b"{}", "more_body": False}
+    assert outcome == 408
+    assert deadlines._reading == {}
+    assert deadlines._expired == set()
+    assert deadlines._timer is None
+
+
+def test_the_sdk_sees_the_same_answer_twice_on_the_session_server(client: openai.OpenAI) -> None:
+    messages: list[Any] = [{"role": "user", "content": "twice through the short way"}]
+    first = client.chat.completions.create(model=GPT4O, messages=messages)
+    second = client.chat.completions.create(model=GPT4O, messages=messages)
+    assert first.choices == second.choices
+    assert first.usage == second.usage
+    assert first.id != second.id
