@@ -69,7 +69,7 @@ async def journaled(
         method=incoming.method,
         path=incoming.path,
         endpoint=endpoint,
-        retry_count=retry_count(dict(headers)),
+        retry_count=retry_count(headers),
     )
     started = time.perf_counter()
     try:

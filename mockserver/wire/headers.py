@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import lru_cache
 from urllib.parse import quote
 
 NAMESPACE_HEADER = "x-mock-namespace"  # which test a request belongs to (set by the pytest client factory)
@@ -18,13 +20,14 @@ SSE_HEADERS = {"content-type": "text/event-stream", "cache-control": "no-cache"}
 _HEADER_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
 
 
+@lru_cache(maxsize=1024)  # fixture names come back on every request they answer
 def header_safe(text: str) -> str:
     """``text`` fit for an HTTP header value: printable ASCII kept, anything else percent-encoded (fixture names
     may be in any script, and header values are Latin-1 on the wire)."""
     return quote(text, safe=_HEADER_SAFE)
 
 
-def retry_count(headers: dict[str, str]) -> int:
+def retry_count(headers: Mapping[str, str]) -> int:
     """The SDK's attempt number from the request headers (0 when absent or not a small number)."""
     value = headers.get(RETRY_COUNT_HEADER, "0")
     return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
