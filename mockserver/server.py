@@ -81,6 +81,7 @@ def uvicorn_options() -> dict[str, Any]:
         "timeout_keep_alive": KEEP_ALIVE_S,
         "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
         "limit_concurrency": MAX_CONNECTIONS,
+        "server_header": False,  # "server: uvicorn" tells a client nothing about the API it thinks it calls
     }
 
 

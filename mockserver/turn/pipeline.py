@@ -54,7 +54,6 @@ class Sent(Protocol):
 
 R = TypeVar("R", bound=Sent)
 S = TypeVar("S", bound=Sent)
-T = TypeVar("T")
 Forwarder = Callable[[Forward], Awaitable[R]]
 _VOLATILE = ("stream", "stream_options")
 
@@ -209,7 +208,7 @@ async def _turn(
 ) -> Answer | R:
     caller = authorise(ctx, incoming, entry)
     body = await incoming.body()
-    data = await _off_loop(len(body) > HEAVY_BODY, decode_json_object, body)
+    data = await asyncio.to_thread(decode_json_object, body) if len(body) > HEAVY_BODY else decode_json_object(body)
     entry.request = data
     prepared = _prepared(ctx, surface, body, data, entry)
     turn, model = prepared.turn, prepared.model
@@ -223,7 +222,10 @@ async def _turn(
     reply, fixture = _filled(ctx, turn, model, resolved, entry)
     job = _job(ctx, incoming, prepared, pin, verbatim=reply is resolved[0])
     counter = job.counter
-    product = await _off_loop(_heavy(body, data, reply), surface.build, turn, reply, job)
+    if _heavy(body, data, reply):  # a thread hop costs ~0.1 ms: too much for every request
+        product = await asyncio.to_thread(surface.build, turn, reply, job)
+    else:
+        product = surface.build(turn, reply, job)
     check_reply(ctx, incoming, turn, reply, fixture, product, entry)
     _charge(ctx, caller, model, product, entry)
     delay = 0.0 if turn.stream else reply_delay(ctx.settings, reply, product.usage.completion_tokens)
@@ -257,11 +259,6 @@ def _generates(reply: Reply) -> bool:
     if reply.misbehave is not None or any(call.arguments is None for call in calls):
         return True
     return not calls and reply.content is None
-
-
-async def _off_loop(heavy: bool, work: Callable[..., T], *args: Any) -> T:
-    """``work(*args)``, in a worker thread when ``heavy`` (a thread hop costs ~0.1 ms, too much for every request)."""
-    return await asyncio.to_thread(work, *args) if heavy else work(*args)
 
 
 async def run(ctx: AppContext, incoming: Incoming, surface: Surface[Any], forward: Forwarder[R]) -> Answer | R:
