@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import importlib.util
 import math
 import re
 import sys
 import threading
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -152,8 +155,17 @@ def _rust(encoding: str) -> _Encoding | None:
     if encoding not in bindings.supported_encodings():
         return None  # unknown encoding name in a user catalog: fall back rather than fail requests
     loaded = _Rust(bindings.tokenizer_for_encoding(encoding))
-    _unmap_read_tables(getattr(bindings, "__file__", None))
+    _when_idle(functools.partial(_unmap_read_tables, getattr(bindings, "__file__", None)))
     return loaded
+
+
+def _when_idle(work: Callable[[], None]) -> None:
+    """Run ``work`` on the event loop once the request that loaded the encoding has been answered (it costs ~5 ms,
+    which that first request need not wait for), or now where no loop runs in this thread."""
+    try:
+        asyncio.get_running_loop().call_soon(work)
+    except RuntimeError:
+        work()
 
 
 _MADV_DONTNEED = 4  # Linux

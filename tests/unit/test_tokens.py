@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
@@ -45,3 +46,29 @@ def test_pages_holding_private_data_are_never_unmapped() -> None:
         assert mapping.split()[1] == "r--p"
     writable = [k for k in _resident_kib(library) if k.split()[0] != "r--p"]
     assert writable  # the library has code and data mappings, which stay
+
+
+def _touch(start: int, end: int) -> None:
+    """Read one byte of every page in the range, faulting it back into memory."""
+    import ctypes
+
+    for address in range(start, end, 4096):
+        ctypes.c_char.from_address(address).value  # noqa: B018 - the read is the point
+
+
+def test_on_a_server_loop_the_pages_go_once_the_loading_request_is_answered() -> None:
+    tokens.counter_for("o200k_base", exact=True)
+    library = Path(sys.modules[tokens._BINDINGS].__file__ or "").resolve()
+    (start, end), *_ = tokens._clean_read_only(library)
+    _touch(start, end)
+    assert _resident_kib(library)["r--p 00000000"] > 16 * 1024  # read back in: the library's tables are in there
+
+    async def load() -> tuple[int, int]:
+        tokens._rust("o200k_base")  # what a request's first count runs
+        during = _resident_kib(library)["r--p 00000000"]
+        await asyncio.sleep(0)  # the loop is free again
+        return during, _resident_kib(library)["r--p 00000000"]
+
+    during, after = asyncio.run(load())
+    assert during > 16 * 1024
+    assert after < 4 * 1024
