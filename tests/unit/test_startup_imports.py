@@ -1,4 +1,5 @@
-"""A session server that never records or upgrades a connection does not load the HTTP client or WebSockets."""
+"""A session server that is never scraped, never records and never upgrades a connection loads neither the HTTP
+client, the Prometheus library nor WebSockets."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ with MockServer(Settings(host="127.0.0.1", port=0, reload=False)) as server:
     )
     with urllib.request.urlopen(request) as answer:
         content = json.load(answer)["choices"][0]["message"]["content"]
-print(json.dumps([content, sorted(m for m in ("httpx", "websockets", "wsproto") if m in sys.modules)]))
+lazy = ("httpx", "prometheus_client", "websockets", "wsproto")
+print(json.dumps([content, sorted(m for m in lazy if m in sys.modules)]))
 """
 
 
-def test_serving_a_chat_request_loads_neither_httpx_nor_a_websocket_library() -> None:
+def test_serving_a_chat_request_loads_neither_httpx_prometheus_nor_a_websocket_library() -> None:
     out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, timeout=60).stdout
     assert json.loads(out) == ["pong", []]
