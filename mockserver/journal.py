@@ -6,6 +6,7 @@ import json
 import math
 import threading
 import time
+from array import array
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -14,6 +15,57 @@ from typing import Any
 from mockserver.types import JSON
 
 FRAME_LIMIT = 500  # frames kept per stream (the journal holds up to a thousand entries); later ones are counted
+
+
+class Frames:
+    """A stream's pieces as sent, kept compactly (a journal holds a thousand entries): the bytes of a stream sent as
+    one body, or each piece's bytes and time; the ``{"ms", "data"}`` dicts are made only when someone reads them."""
+
+    __slots__ = ("_pieces", "_times", "_whole")
+
+    def __init__(self) -> None:
+        self._whole = b""  # a stream sent as one body, split into its frames when read
+        self._pieces: list[bytes] = []
+        self._times = array("d")  # ms since the request, one per piece
+
+    def __len__(self) -> int:
+        return len(self._pieces) or len(_split(self._whole))
+
+    def keep_whole(self, body: bytes, limit: int) -> int:
+        """Keep the first ``limit`` frames of a stream sent as one body; the number of frames left out."""
+        if body.count(b"\n\n") < limit:  # at most ``limit`` frames: keep the body as it is, split nothing now
+            self._whole = body
+            return 0
+        frames = _split(body)
+        self._whole = b"".join(frames[:limit])
+        return max(0, len(frames) - limit)
+
+    def add(self, piece: bytes, ms: float) -> None:
+        """Keep one piece of a stream written piece by piece, sent ``ms`` after the request."""
+        self._times.append(ms)
+        self._pieces.append(piece)
+
+    def read(self, whole_ms: float) -> list[JSON]:
+        """The frames as the journal shows them; a whole body's frames all went out at ``whole_ms``."""
+        if self._whole:
+            return [{"ms": whole_ms, "data": piece.decode("utf-8", "replace")} for piece in _split(self._whole)]
+        # not strict: a stream being written may have one more time than pieces at this instant
+        timed = zip(self._times, self._pieces, strict=False)
+        return [{"ms": ms, "data": piece.decode("utf-8", "replace")} for ms, piece in timed]
+
+
+def _split(body: bytes) -> list[bytes]:
+    """The frames of an SSE body: each piece between blank lines, with its blank line."""
+    return [piece + b"\n\n" for piece in body.split(b"\n\n") if piece]
+
+
+def _decoded(body: bytes) -> JSON:
+    """A reply body as JSON; one that is not a JSON object (or was cut short) is kept as text."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return {"text": body.decode("utf-8", "replace")}
+    return value if isinstance(value, dict) else {"value": value}
 
 
 @dataclass
@@ -40,7 +92,7 @@ class JournalEntry:
     retry_count: int = 0
     request: JSON | None = None
     response: JSON | None = None  # the reply body as sent (decoded from ``body`` when read); streams keep frames
-    frames: list[JSON] = field(default_factory=list)  # a stream's pieces: {"ms": since the request, "data": text}
+    kept_frames: Frames = field(default_factory=Frames, repr=False, compare=False)  # read as ``frames``
     frames_dropped: int = 0  # pieces past the observer's limit, counted only
     streaming: bool = False  # the stream is being written now (frames still to come)
     error: str | None = None  # an error answer's message
@@ -48,7 +100,6 @@ class JournalEntry:
     miss: Callable[[], str] | None = field(default=None, repr=False, compare=False)  # builds the near-miss report
     # A stream sent as one body, kept whole: ``to_json`` cuts it into ``frames`` (all timed at ``latency_ms``, when it
     # went out), as it decodes ``body`` into ``response``; most entries are never read.
-    stream_body: bytes | None = field(default=None, repr=False, compare=False)
 
     def warn(self, text: str) -> None:
         """Note a warning (a template path that led nowhere, a tool call the request does not allow, ...): it is
@@ -62,34 +113,27 @@ class JournalEntry:
             self.near_miss = self.miss()
         return self.near_miss
 
+    @property
+    def frames(self) -> list[JSON]:
+        """A stream's pieces, ``{"ms": since the request, "data": text}``, built from the compact copy now; the
+        pieces of a stream sent as one body are timed when it was journaled (``latency_ms``)."""
+        return self.kept_frames.read(self.latency_ms)
+
     def to_json(self) -> JSON:
         """The entry as sent by ``GET /__mock__/journal``."""
         self.report()
-        if self.stream_body is not None:
-            self._split_stream(self.stream_body)
         if self.response is None and self.body is not None:
             self.response = _decoded(self.body)
-        return {f.name: json_safe(getattr(self, f.name)) for f in fields(self) if f.name not in _UNSENT}
-
-    def _split_stream(self, body: bytes) -> None:
-        frames = [piece + b"\n\n" for piece in body.split(b"\n\n") if piece]
-        self.frames = [
-            {"ms": self.latency_ms, "data": piece.decode("utf-8", "replace")} for piece in frames[:FRAME_LIMIT]
-        ]
-        self.frames_dropped += max(0, len(frames) - FRAME_LIMIT)
-        self.stream_body = None
+        sent: JSON = {}
+        for f in fields(self):
+            if f.name == "kept_frames":
+                sent["frames"] = self.frames
+            elif f.name not in _UNSENT:
+                sent[f.name] = json_safe(getattr(self, f.name))
+        return sent
 
 
-_UNSENT = ("miss", "body", "stream_body")
-
-
-def _decoded(body: bytes) -> JSON:
-    """A reply body as JSON; one that is not a JSON object (or was cut short) is kept as text."""
-    try:
-        value = json.loads(body)
-    except ValueError:
-        return {"text": body.decode("utf-8", "replace")}
-    return value if isinstance(value, dict) else {"value": value}
+_UNSENT = ("miss", "body")
 
 
 _CUT = 128

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import socket
 import threading
 import time
@@ -72,12 +73,25 @@ class HttpProtocol(_HeadDeadline, AutoHTTPProtocol):  # type: ignore[misc, valid
     """uvicorn's HTTP protocol (httptools when installed, else h11) with a deadline for the request head."""
 
 
+_WEBSOCKETS = any(importlib.util.find_spec(name) for name in ("websockets", "wsproto"))  # as uvicorn's "auto" picks
+
+
+def _websockets(**options: Any) -> asyncio.Protocol:
+    """uvicorn's WebSocket protocol, imported on the first upgrade request instead of at every start (~13 ms): the
+    mock has no WebSocket route, so an upgrade gets uvicorn's 403 as it always did."""
+    from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol
+
+    assert AutoWebSocketsProtocol is not None  # _WEBSOCKETS found a library
+    return AutoWebSocketsProtocol(**options)
+
+
 def uvicorn_options() -> dict[str, Any]:
     """The uvicorn settings both ``MockServer`` and ``clarifai-mock serve`` run with: the timeouts and limits above,
     chosen on purpose rather than left to uvicorn's defaults (see docs/security.md)."""
     return {
         "http": HttpProtocol,
         "lifespan": "on",
+        "ws": _websockets if _WEBSOCKETS else "none",
         "timeout_keep_alive": KEEP_ALIVE_S,
         "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
         "limit_concurrency": MAX_CONNECTIONS,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import importlib.util
 import math
 import re
 import sys
 import threading
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -151,7 +154,61 @@ def _rust(encoding: str) -> _Encoding | None:
     bindings = _bindings()
     if encoding not in bindings.supported_encodings():
         return None  # unknown encoding name in a user catalog: fall back rather than fail requests
-    return _Rust(bindings.tokenizer_for_encoding(encoding))
+    loaded = _Rust(bindings.tokenizer_for_encoding(encoding))
+    _when_idle(functools.partial(_unmap_read_tables, getattr(bindings, "__file__", None)))
+    return loaded
+
+
+def _when_idle(work: Callable[[], None]) -> None:
+    """Run ``work`` on the event loop once the request that loaded the encoding has been answered (it costs ~5 ms,
+    which that first request need not wait for), or now where no loop runs in this thread."""
+    try:
+        asyncio.get_running_loop().call_soon(work)
+    except RuntimeError:
+        work()
+
+
+_MADV_DONTNEED = 4  # Linux
+
+
+def _unmap_read_tables(library: str | None) -> None:
+    """Give back the library's read-only file pages that loading an encoding has just read.
+
+    The Rust library unpacks an encoding's tables from a read-only section of its ``.so`` into memory of its own
+    and never reads that section again, yet the ~32 MiB of file pages it touched stay in the process's RSS (shared,
+    clean, reclaimable, but counted) until the kernel runs short. ``madvise(MADV_DONTNEED)`` on a read-only file
+    mapping with no private pages only unmaps them: a later read would fault them in from the file again. Mappings
+    holding private pages (the relocations of the RELRO segment) are left alone, as is any system without
+    ``/proc/self/smaps``.
+    """
+    try:
+        ranges = list(_clean_read_only(Path(library).resolve())) if library else []
+        if not ranges:
+            return
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        for start, end in ranges:
+            libc.madvise(start, end - start, _MADV_DONTNEED)
+    except (OSError, ValueError, AttributeError):  # not Linux, or no libc to call: the pages just stay
+        return
+
+
+def _clean_read_only(library: Path) -> list[tuple[int, int]]:
+    """Address ranges of ``library``'s ``r--p`` mappings that hold no private (anonymous or swapped) page."""
+    text, name, found = Path("/proc/self/smaps").read_text(), f" {library}\n", []
+    at = text.find(name)
+    while at >= 0:  # only the library's own entries are parsed: the whole file has hundreds
+        head = text.rfind("\n", 0, at) + 1
+        end = text.find("\nVmFlags:", at)
+        span, perms = text[head:at].split()[:2]
+        fields = dict(line.split()[:2] for line in text[at + len(name) : end].splitlines())
+        if perms == "r--p" and fields.get("Anonymous:") == "0" and fields.get("Swap:", "0") == "0":
+            start, stop = (int(bound, 16) for bound in span.split("-"))
+            found.append((start, stop))
+        at = text.find(name, end)
+    return found
 
 
 def _wrapped(encoding: str) -> _Encoding | None:  # pragma: no cover - only if bpe-openai drops its bindings module

@@ -4,20 +4,39 @@ from __future__ import annotations
 
 import bisect
 import threading
+import time
 from collections.abc import Iterator
-
-from prometheus_client import CollectorRegistry, Gauge, generate_latest
-from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily, Metric
-from prometheus_client.registry import Collector
-from prometheus_client.utils import floatToGoString
+from typing import TYPE_CHECKING, Any
 
 from mockserver.journal import JournalEntry
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 PREFIX = "clarifai_mock"
 # Seconds; the mock answers most requests in a millisecond or two, and paced replies take seconds.
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 NO_FIXTURE = "(none)"
 GENERATED = "(generated)"
+# name, help, label names: the counters, in the order they are exposed
+COUNTERS = (
+    (
+        "requests",
+        "Model requests, by endpoint, HTTP status and the fixture that answered.",
+        ("endpoint", "status", "fixture"),
+    ),
+    ("tokens", "Tokens billed, by model and direction (in: prompt, out: completion).", ("model", "direction")),
+    ("cost_usd", "USD billed, by model.", ("model",)),
+    (
+        "misses",
+        "Requests no fixture matched, by endpoint and outcome (strict: a 404; generated: a made-up reply).",
+        ("endpoint", "outcome"),
+    ),
+    ("warnings", "Warnings journaled with requests, by endpoint.", ("endpoint",)),
+)
+Series = dict[tuple[str, ...], list[float]]  # label values -> [value, created]
+LATENCY_HELP = "Time to the answer's first byte (whole body, or start of the stream), by endpoint."
+STREAMS_HELP = "Streamed replies being written now."
 
 
 def fixture_label(entry: JournalEntry) -> str:
@@ -36,122 +55,135 @@ def _tokens(usage: object) -> tuple[int, int]:
     return (prompt if isinstance(prompt, int) else 0), (completion if isinstance(completion, int) else 0)
 
 
-Labels = tuple[str, ...]
-Tally = dict[Labels, float]  # a count (or USD) per label values
+class Level:
+    """A gauge without labels (streams in flight): moved on the server's loop, read by the exposition."""
+
+    def __init__(self) -> None:
+        self.value = 0.0
+
+    def inc(self) -> None:
+        """One more."""
+        self.value += 1
+
+    def dec(self) -> None:
+        """One fewer."""
+        self.value -= 1
 
 
 class _Latency:
-    """One endpoint's latency histogram: a count per bucket (not cumulative) and the sum."""
+    """One endpoint's histogram: a count per bucket (not cumulative), the sum, and when it was first observed."""
 
-    __slots__ = ("counts", "total")
+    __slots__ = ("counts", "created", "total")
 
     def __init__(self) -> None:
-        self.counts = [0] * (len(LATENCY_BUCKETS) + 1)  # the last one is +Inf
+        self.counts = [0.0] * (len(LATENCY_BUCKETS) + 1)  # the last one is +Inf
         self.total = 0.0
+        self.created = time.time()
 
 
 class Metrics:
     """The counters, histogram and gauge ``GET /__mock__/metrics`` exposes.
 
-    Requests are tallied in plain dicts under one lock and turned into metric families only when scraped: five
-    ``prometheus_client`` series updates (each with its own lock) cost more per request than the rest of the
-    bookkeeping together.
+    Counted in plain dictionaries, so neither the app's start (``prometheus_client`` takes ~12 ms to import) nor a
+    request pays for the Prometheus library: it is imported when the metrics are first read, and turns the counts
+    into the same families, samples and ``_created`` series as its own ``Counter``, ``Histogram`` and ``Gauge``.
     """
 
     def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        self._lock = threading.Lock()
-        self._requests: Tally = {}
-        self._tokens: Tally = {}
-        self._cost: Tally = {}
-        self._misses: Tally = {}
-        self._warnings: Tally = {}
+        self._counts: dict[str, Series] = {name: {} for name, _, _ in COUNTERS}
         self._latency: dict[str, _Latency] = {}
-        self.registry.register(_Families(self))
-        in_flight = "Streamed replies being written now."
-        self.streams = Gauge(f"{PREFIX}_streams_in_flight", in_flight, registry=self.registry)
+        self.streams = Level()
+        self._lock = threading.Lock()
+        self._registry: CollectorRegistry | None = None
+
+    def _inc(self, name: str, labels: tuple[str, ...], amount: float = 1.0) -> None:
+        series = self._counts[name].get(labels)
+        if series is None:
+            series = self._counts[name][labels] = [0.0, time.time()]  # value, created
+        series[0] += amount
 
     def record(self, entry: JournalEntry) -> None:
         """Count one journaled request."""
         endpoint = entry.endpoint
-        seconds = entry.latency_ms / 1000
-        bucket = bisect.bisect_left(LATENCY_BUCKETS, seconds)
         with self._lock:
-            _add(self._requests, (endpoint, str(entry.status), fixture_label(entry)), 1)
-            latency = self._latency.get(endpoint)
-            if latency is None:
-                latency = self._latency[endpoint] = _Latency()
-            latency.counts[bucket] += 1
-            latency.total += seconds
+            self._inc("requests", (endpoint, str(entry.status), fixture_label(entry)))
+            self._observe(endpoint, entry.latency_ms / 1000)
             if entry.model is not None:
-                self._model_counts(entry, entry.model)
+                prompt, completion = _tokens(entry.usage)
+                if prompt:
+                    self._inc("tokens", (entry.model, "in"), prompt)
+                if completion:
+                    self._inc("tokens", (entry.model, "out"), completion)
+                if entry.cost_usd:
+                    self._inc("cost_usd", (entry.model,), entry.cost_usd)
             if entry.generated:
-                _add(self._misses, (endpoint, "generated"), 1)
+                self._inc("misses", (endpoint, "generated"))
             elif entry.near_miss is not None:
-                _add(self._misses, (endpoint, "strict"), 1)
-            if entry.warnings:
-                _add(self._warnings, (endpoint,), len(entry.warnings))
+                self._inc("misses", (endpoint, "strict"))
+            warnings = getattr(entry, "warnings", None)  # journaled by the fixture engine where it has them
+            if warnings:
+                self._inc("warnings", (endpoint,), len(warnings))
 
-    def _model_counts(self, entry: JournalEntry, model: str) -> None:
-        prompt, completion = _tokens(entry.usage)
-        if prompt:
-            _add(self._tokens, (model, "in"), prompt)
-        if completion:
-            _add(self._tokens, (model, "out"), completion)
-        if entry.cost_usd:
-            _add(self._cost, (model,), entry.cost_usd)
+    def _observe(self, endpoint: str, seconds: float) -> None:
+        latency = self._latency.get(endpoint)
+        if latency is None:
+            latency = self._latency[endpoint] = _Latency()
+        latency.counts[bisect.bisect_left(LATENCY_BUCKETS, seconds)] += 1  # the first bucket with seconds <= bound
+        latency.total += seconds
 
-    def families(self) -> list[Metric]:
-        """The tallies as Prometheus metric families, read under the lock."""
-        with self._lock:
-            return [
-                _counter("requests", "Model requests, by endpoint, HTTP status and the fixture that answered.",
-                         ["endpoint", "status", "fixture"], self._requests),
-                _counter("tokens", "Tokens billed, by model and direction (in: prompt, out: completion).",
-                         ["model", "direction"], self._tokens),
-                _counter("cost_usd", "USD billed, by model.", ["model"], self._cost),
-                self._histogram(),
-                _counter("misses", "Requests no fixture matched, by endpoint and outcome (strict: a 404; generated: "
-                         "a made-up reply).", ["endpoint", "outcome"], self._misses),
-                _counter("warnings", "Warnings journaled with requests, by endpoint.", ["endpoint"], self._warnings),
-            ]  # fmt: skip
+    @property
+    def registry(self) -> CollectorRegistry:
+        """A Prometheus registry of this app's metrics alone, made on first use; it reads the live counts."""
+        if self._registry is None:
+            from prometheus_client import CollectorRegistry
 
-    def _histogram(self) -> HistogramMetricFamily:
-        family = HistogramMetricFamily(
-            f"{PREFIX}_request_latency_seconds",
-            "Time to the answer's first byte (whole body, or start of the stream), by endpoint.",
-            labels=["endpoint"],
-        )
-        bounds = [*map(floatToGoString, LATENCY_BUCKETS), "+Inf"]
-        for endpoint, latency in self._latency.items():
-            cumulative, running = [], 0
-            for bound, count in zip(bounds, latency.counts, strict=True):
-                running += count
-                cumulative.append((bound, float(running)))
-            family.add_metric([endpoint], cumulative, latency.total)
-        return family
+            registry = CollectorRegistry()
+            registry.register(_Collector(self))
+            self._registry = registry
+        return self._registry
 
     def exposition(self) -> bytes:
         """The registry in the Prometheus text format."""
+        from prometheus_client import generate_latest
+
         return generate_latest(self.registry)
 
-
-def _add(tally: Tally, labels: Labels, amount: float) -> None:
-    tally[labels] = tally.get(labels, 0) + amount
-
-
-def _counter(name: str, documentation: str, labels: list[str], tally: Tally) -> Metric:
-    family = CounterMetricFamily(f"{PREFIX}_{name}", documentation, labels=labels)
-    for values, amount in tally.items():
-        family.add_metric(list(values), float(amount))
-    return family
+    def snapshot(self) -> tuple[dict[str, Series], dict[str, tuple[list[float], float, float]]]:
+        """A consistent copy of the counts: counters by name and labels, and each endpoint's latency histogram."""
+        with self._lock:
+            counts = {name: {labels: list(v) for labels, v in series.items()} for name, series in self._counts.items()}
+            latency = {e: (list(h.counts), h.total, h.created) for e, h in self._latency.items()}
+        return counts, latency
 
 
-class _Families(Collector):
-    """The registry's view of a ``Metrics``' tallies."""
+class _Collector:
+    """Turns a ``Metrics``' counts into Prometheus families, as ``prometheus_client``'s own metrics would."""
 
     def __init__(self, metrics: Metrics) -> None:
         self._metrics = metrics
 
-    def collect(self) -> Iterator[Metric]:
-        return iter(self._metrics.families())
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client import metrics as library
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+
+        created = getattr(library, "_use_created", True)  # PROMETHEUS_DISABLE_CREATED_SERIES, as the library reads it
+        counts, latency = self._metrics.snapshot()
+        for name, text, labels in COUNTERS[:3]:
+            yield _counter(CounterMetricFamily(f"{PREFIX}_{name}", text, labels=labels), counts[name], created)
+        histogram = HistogramMetricFamily(f"{PREFIX}_request_latency_seconds", LATENCY_HELP, labels=["endpoint"])
+        bounds = [*map(repr, LATENCY_BUCKETS), "+Inf"]  # as the library writes ``le`` (repr for these bounds)
+        for endpoint, (buckets, total, since) in latency.items():
+            cumulative = [sum(buckets[: index + 1]) for index in range(len(buckets))]
+            histogram.add_metric([endpoint], list(zip(bounds, cumulative, strict=True)), total)
+            if created:
+                histogram.add_sample(histogram.name + "_created", {"endpoint": endpoint}, since)
+        yield histogram
+        for name, text, labels in COUNTERS[3:]:
+            yield _counter(CounterMetricFamily(f"{PREFIX}_{name}", text, labels=labels), counts[name], created)
+        yield GaugeMetricFamily(f"{PREFIX}_streams_in_flight", STREAMS_HELP, value=self._metrics.streams.value)
+
+
+def _counter(family: Any, series: Series, created: bool) -> Any:
+    for labels, (value, since) in series.items():
+        family.add_metric(list(labels), value, created=since if created else None)
+    return family

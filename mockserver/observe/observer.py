@@ -35,13 +35,16 @@ class Observer:
             self._whole_stream(entry, reply.body)  # an unpaced stream is sent as one body: its frames, all at once
             return
         if reply.stream is None:
-            entry.body = reply.body[:BODY_LIMIT]
+            # A copy, cut to size: orjson's bytes keep their whole write buffer (~4-8 KiB for a 1 KiB body), which
+            # a journal of a thousand entries would hold on to.
+            entry.body = bytes(memoryview(reply.body)[:BODY_LIMIT])
             return
         reply.stream = self._watch(reply.stream, entry, time.perf_counter())
 
     @staticmethod
     def _whole_stream(entry: JournalEntry, body: bytes) -> None:
-        entry.stream_body = body  # cut into frames only when the entry is read: most entries never are
+        # Kept as the one body (split when read), timed when journaled: its frames all went out when the answer did.
+        entry.frames_dropped += entry.kept_frames.keep_whole(body, FRAME_LIMIT)
 
     async def _watch(self, pieces: AsyncIterator[bytes], entry: JournalEntry, ready: float) -> AsyncIterator[bytes]:
         # Frame times count from the request: the answer was ready ``latency_ms`` after it (journaled by then, as the
@@ -50,9 +53,9 @@ class Observer:
         entry.streaming = True
         try:
             async for piece in pieces:
-                if len(entry.frames) < FRAME_LIMIT:
+                if len(entry.kept_frames) < FRAME_LIMIT:
                     ms = round(entry.latency_ms + (time.perf_counter() - ready) * 1000, 3)
-                    entry.frames.append({"ms": ms, "data": piece.decode("utf-8", "replace")})
+                    entry.kept_frames.add(piece, ms)
                 else:
                     entry.frames_dropped += 1
                 yield piece

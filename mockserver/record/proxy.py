@@ -12,8 +12,8 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import httpx
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -29,6 +29,9 @@ from mockserver.record.upstream import (
     upstream_url,
 )
 from mockserver.wire.headers import RECORDED_HEADER, header_safe
+
+if TYPE_CHECKING:
+    import httpx  # imported with the upstream client, on the first forwarded request
 
 logger = logging.getLogger("mockserver.record.recorder")
 
@@ -53,6 +56,8 @@ async def _tee(response: httpx.Response, started: float, on_done: OnDone | None)
     """Yield each upstream piece as it arrives, keeping a timed copy. A stream is recorded as soon as its
     ``[DONE]`` arrives, before that piece goes out: SDKs hang up right after ``[DONE]``, and a client that saw it
     can rely on the recording being on disk. Anything else is recorded at the end of the body."""
+    import httpx
+
     pieces: list[tuple[float, bytes]] = []
     recorded = False
     tail = b""
@@ -84,7 +89,9 @@ async def forward(
     recorder.remember(pat)
     path = request.scope.get("raw_path", b"").decode("latin-1") or request.url.path  # keeps %2F in model ids
     url = upstream_url(recorder.upstream, path, upstream.prefix, request.url.query)
-    client = upstream.client.get()
+    client = upstream.client.get()  # imports httpx
+    import httpx
+
     body = await request.body() if request.method == "POST" else None
     outgoing = client.build_request(request.method, url, content=body, headers=request_headers(request.headers, pat))
     started = time.perf_counter()

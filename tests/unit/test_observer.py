@@ -119,3 +119,33 @@ def test_hit_counts_are_per_namespace_and_kept_until_forgotten() -> None:
     assert observer.hits("a") == {"hello": 2}
     observer.forget()
     assert observer.hits() == {}
+
+
+def test_a_stream_sent_as_one_body_keeps_its_first_frames_and_counts_the_rest() -> None:
+    entry, observer = JournalEntry(), Observer()
+    sent = [f"data: {index}\n\n" for index in range(FRAME_LIMIT + 3)]
+    observer.answered(entry, FakeReply(body="".join(sent).encode(), headers={"content-type": "text/event-stream"}))
+    entry.latency_ms = 1.25
+    observer.journaled(entry)
+    assert entry.frames == [{"ms": 1.25, "data": text} for text in sent[:FRAME_LIMIT]]
+    assert entry.frames_dropped == 3
+    assert entry.to_json()["frames"] == entry.frames
+
+
+def test_a_kept_body_is_a_copy_of_its_own_size() -> None:
+    # orjson's bytes keep their whole write buffer; the journal must not hold on to it
+    body = b'{"id":"chatcmpl-1","object":"chat.completion"}'
+    entry = JournalEntry()
+    Observer().answered(entry, FakeReply(body=body))
+    assert entry.body == body
+    assert entry.body is not body
+
+
+def test_the_journal_shows_an_entry_with_the_same_keys_in_the_same_order() -> None:
+    shown = JournalEntry().to_json()
+    assert list(shown) == [
+        *("seq", "time", "namespace", "method", "path", "endpoint", "model", "pat", "fixture", "generated"),
+        *("near_miss", "warnings", "status", "stream", "usage", "cost_usd", "latency_ms", "retry_count"),
+        *("request", "response", "frames", "frames_dropped", "streaming", "error"),
+    ]
+    assert shown["frames"] == []
