@@ -8,9 +8,11 @@ import re
 import string
 import uuid
 from collections.abc import Callable, Container, Mapping
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from faker import Faker
+if TYPE_CHECKING:
+    from faker import Faker  # for annotations only: the Faker is built on first use (seeding._faker)
+
 
 _EPOCH = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 _PLACES = [
@@ -32,7 +34,7 @@ _PLACES = [
 _TICKERS = ["AAPL", "MSFT", "NVDA", "GOOGL", "AMZN", "META", "TSLA", "JPM", "KO", "IBM", "ORCL", "NFLX", "AMD"]
 
 _T = TypeVar("_T")
-StringMaker = Callable[[random.Random, Faker], str]
+StringMaker = Callable[[random.Random, "Faker"], str]
 
 
 def _aliases(table: Mapping[str, _T]) -> dict[str, _T]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Mapping
-from typing import Any
-
-from faker import Faker
+from typing import TYPE_CHECKING, Any
 
 from mockserver.engine.synth.hints import FORMATS, STRING_HINTS, hint_key, phrase
 from mockserver.engine.synth.regex import Unbuildable, Walk, build_matching
+
+if TYPE_CHECKING:
+    from faker import Faker  # for annotations only: the Faker is built on first use (seeding._faker)
 
 MAX_LENGTH = 100_000
 logger = logging.getLogger("mockserver")

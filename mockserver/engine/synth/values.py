@@ -7,10 +7,8 @@ import json
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
-
-from faker import Faker
 
 from mockserver.engine.synth.hints import hint_key, singular
 from mockserver.engine.synth.mentions import Mentions
@@ -18,6 +16,9 @@ from mockserver.engine.synth.numbers import gen_number
 from mockserver.engine.synth.regex import MAX_STEPS
 from mockserver.engine.synth.seeding import _faker, subseed
 from mockserver.engine.synth.strings import gen_string
+
+if TYPE_CHECKING:
+    from faker import Faker  # for annotations only: the Faker is built on first use (seeding._faker)
 
 _MAX_DEPTH = 6
 """From this nesting depth on, optional properties are dropped, arrays shrink to minItems and nullable branches win."""
