@@ -7,6 +7,7 @@ import dataclasses
 import ipaddress
 import json
 import logging
+import weakref
 
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -114,10 +115,10 @@ class _Deadlines:
 class _BodyReader:
     """``receive`` with the body limits: at most ``limit`` bytes, all of them within ``BODY_TIMEOUT_S``."""
 
-    def __init__(self, receive: Receive, limit: int, deadlines: _Deadlines) -> None:
+    def __init__(self, receive: Receive, limit: int, loop: asyncio.AbstractEventLoop, deadlines: _Deadlines) -> None:
         self.receive, self.limit, self.deadlines = receive, limit, deadlines
         self.received, self.done = 0, False
-        self.deadline = asyncio.get_running_loop().time() + BODY_TIMEOUT_S
+        self.deadline = loop.time() + BODY_TIMEOUT_S
 
     async def __call__(self) -> Message:
         if self.done:  # later receives wait for a disconnect during the response: no deadline on those
@@ -149,7 +150,8 @@ class RequestGuard:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._deadlines = _Deadlines()
+        # One timer per event loop: an app may serve from several (a server thread, then a test's own client).
+        self._deadlines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Deadlines] = weakref.WeakKeyDictionary()
         self._hosts: dict[bytes, bool] = {}  # the verdict per Host value: a server sees few
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, app: ASGIApp) -> None:
@@ -171,7 +173,7 @@ class RequestGuard:
 
         try:
             self._admit(scope)
-            await app(scope, _BodyReader(receive, self.settings.max_body_bytes, self._deadlines), send_with_id)
+            await app(scope, self._reader(receive), send_with_id)
         except StreamDisconnect:
             raise
         except ClientDisconnect:  # the client hung up mid-upload: nobody is left to answer, and it is no bug
@@ -183,6 +185,13 @@ class RequestGuard:
             logger.exception("internal error answering %s %s", scope.get("method"), scope.get("path"))
             if not started:
                 await self._send_error(scope, errors.internal_error(), send_with_id)
+
+    def _reader(self, receive: Receive) -> _BodyReader:
+        loop = asyncio.get_running_loop()
+        deadlines = self._deadlines.get(loop)
+        if deadlines is None:
+            deadlines = self._deadlines[loop] = _Deadlines()
+        return _BodyReader(receive, self.settings.max_body_bytes, loop, deadlines)
 
     def _admit(self, scope: Scope) -> None:
         """Refuse, before anything is read, a foreign ``Host`` or a body declared larger than the limit."""

@@ -1,7 +1,7 @@
 """The model endpoints: each is one surface run through the one turn pipeline, as a plain ASGI app.
 
-They skip Starlette's request and response objects (a third of a scripted request's time went to them); the app
-calls them from its own dispatch, and they are also Starlette routes, so ``405`` and ``Allow`` work as for the rest.
+They skip Starlette's middleware stack, request and response objects (a fifth of a scripted request's time): the app
+calls them from its own dispatch. They are also Starlette routes, so ``405`` and ``Allow`` work as for the rest.
 """
 
 from __future__ import annotations

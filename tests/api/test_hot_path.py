@@ -130,8 +130,9 @@ def test_one_timer_ends_only_the_body_that_is_late(monkeypatch: pytest.MonkeyPat
 
     async def run() -> tuple[object, object, _Deadlines]:
         deadlines = _Deadlines()
-        late = asyncio.ensure_future(_BodyReader(never, 100, deadlines)())
-        on_time = await _BodyReader(arrives, 100, deadlines)()
+        loop = asyncio.get_running_loop()
+        late = asyncio.ensure_future(_BodyReader(never, 100, loop, deadlines)())
+        on_time = await _BodyReader(arrives, 100, loop, deadlines)()
         outcome: object
         try:
             outcome = await late
