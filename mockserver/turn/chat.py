@@ -13,8 +13,8 @@ from mockserver.fixtures.facts import read_conversation
 from mockserver.schema import CHAT, Reply, StreamScript
 from mockserver.turn.surface import Job, Product, Surface, Turn
 from mockserver.types import JSON
-from mockserver.wire.answer import json_answer
-from mockserver.wire.chat_render import chat_stream, completion_body, replayed_stream
+from mockserver.wire.answer import Answer
+from mockserver.wire.chat_render import chat_stream, completion_json, replayed_stream
 from mockserver.wire.stream import default_script, stream_answer
 
 
@@ -72,7 +72,10 @@ class ChatSurface(Surface[ChatRequest]):
         headers = dict(reply.headers)
         if not turn.stream:
             return Product(
-                json_answer(completion_body(completion), headers), usage, usage.to_wire(), completion=completion
+                Answer({**headers, "content-type": "application/json"}, completion_json(completion)),
+                usage,
+                usage.to_wire(),
+                completion=completion,
             )
         script = default_script(job.settings, reply.stream)
         if reply.frames:

@@ -51,9 +51,12 @@ def check_reply(
     ``x-mock-strict: true``, refuse the reply with a 422 that names every warning instead."""
     completion = product.completion
     if completion is not None and turn.chat is not None and reply.misbehave is None:
+        chat = turn.chat
         for choice in completion.choices:
+            if not choice.tool_calls and chat.tool_choice is None:  # no call, and no rule that asks for one
+                continue
             calls = [Call(call.name, call.arguments) for call in choice.tool_calls]
-            for warning in tool_call_warnings(turn.chat, fixture, calls, cut=choice.finish_reason == "length"):
+            for warning in tool_call_warnings(chat, fixture, calls, cut=choice.finish_reason == "length"):
                 entry.warn(warning)
     if entry.warnings and is_strict(ctx, entry, incoming.headers):
         error = strict_error(entry.warnings)

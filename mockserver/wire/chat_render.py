@@ -9,6 +9,7 @@ from functools import lru_cache
 
 import orjson
 
+from mockserver.clarifai.usage import Usage
 from mockserver.engine.responder import Choice, Completion, ToolCall
 from mockserver.schema import RecordedFrame, StreamScript
 from mockserver.types import JSON
@@ -156,6 +157,26 @@ def completion_body(completion: Completion) -> JSON:
         "usage": completion.usage.to_wire(),
         "system_fingerprint": _FINGERPRINT,
     }
+
+
+_TAILS: dict[int, tuple[tuple[Choice, ...], Usage, str, bytes]] = {}
+_MODEL_KEY = b',"model":'
+
+
+def completion_json(completion: Completion) -> bytes:
+    """``completion_body`` as JSON bytes. All after ``created`` follows from the model, choices and usage, which a
+    completion reused for a body sent again shares with the first one (``turn.chat.completed``): that part is
+    encoded once and each later answer only writes its own id and timestamp in front of it."""
+    choices, usage, model = completion.choices, completion.usage, completion.model
+    kept = _TAILS.get(id(choices))
+    if kept is None or kept[0] is not choices or kept[1] is not usage or kept[2] != model:
+        encoded = json_bytes(completion_body(completion))
+        if len(_TAILS) >= 256:  # bounded; an entry holds its choices, so their id names no other object
+            _TAILS.clear()
+        _TAILS[id(choices)] = (choices, usage, model, encoded[encoded.index(_MODEL_KEY) :])
+        return encoded
+    head = b'{"id":' + orjson.dumps(completion.id) + b',"object":"chat.completion","created":'
+    return head + str(completion.created).encode() + kept[3]
 
 
 def chat_stream(

@@ -11,7 +11,14 @@ from openai.types.chat import ChatCompletionChunk
 from mockserver import StreamScript
 from mockserver.clarifai.usage import Usage
 from mockserver.engine.responder import Choice, Completion, ToolCall
-from mockserver.wire.chat_render import CACHED_CHARS, build_frames, render_chunks, split_text
+from mockserver.wire.chat_render import (
+    CACHED_CHARS,
+    build_frames,
+    completion_body,
+    completion_json,
+    render_chunks,
+    split_text,
+)
 
 TEXTS = [
     "",
@@ -220,3 +227,30 @@ def test_each_text_chunk_carries_its_words_as_tokens() -> None:
     assert tokens == [2, 2, 1, 0, 0]  # three content chunks, the finish chunk, the usage chunk
     _, blank = render_chunks(completion(text_choice(content="   ")), StreamScript(chunk_tokens=2), False)
     assert blank == [1, 0]
+
+
+AWKWARD = 'quotes " and \\ back, U+2028 \u2028, a tab\t and 🌤'
+
+
+@pytest.mark.parametrize("content", ["The sky is blue today.", AWKWARD, ""])
+def test_a_whole_body_reused_for_a_new_id_is_the_encoding_of_the_whole_object(content: str) -> None:
+    first = completion(
+        text_choice(content=content), text_choice(1, content=None, tool_calls=(ToolCall("c1", "f", "{}"),))
+    )
+    again = Completion("chatcmpl-second", 1767225601, first.model, first.choices, first.usage)
+    for done in (first, again, first):
+        assert (
+            completion_json(done)
+            == json.dumps(completion_body(done), ensure_ascii=False, separators=(",", ":")).encode()
+        )
+
+
+def test_a_whole_body_with_the_same_choices_but_another_model_or_usage_is_encoded_afresh() -> None:
+    first = completion(text_choice())
+    completion_json(first)
+    renamed = Completion(first.id, first.created, "another/model", first.choices, first.usage)
+    recounted = Completion(
+        first.id, first.created, first.model, first.choices, Usage(prompt_tokens=1, completion_tokens=2)
+    )
+    assert json.loads(completion_json(renamed))["model"] == "another/model"
+    assert json.loads(completion_json(recounted))["usage"]["completion_tokens"] == 2
