@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from mockserver import __version__, errors
-from mockserver.chat_request import decode_json_object
 from mockserver.context import AppContext, context
 from mockserver.fixtures.files import fixture_to_data
+from mockserver.json_body import decode_json_object
 from mockserver.schema import Fixture, FixtureFile
 from mockserver.wire.headers import CONTROL_TOKEN_HEADER as TOKEN_HEADER
 

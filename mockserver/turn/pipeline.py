@@ -17,7 +17,6 @@ from typing import Any, Protocol, TypeVar
 import orjson
 
 from mockserver import errors
-from mockserver.chat_request import decode_json_object
 from mockserver.clarifai.auth import Caller, authenticate
 from mockserver.clarifai.catalog import ResolvedModel
 from mockserver.clarifai.tokens import counter_for
@@ -28,6 +27,7 @@ from mockserver.engine.responder import Completion
 from mockserver.fixtures.facts import RequestFacts
 from mockserver.fixtures.templating import needs_filling, render, render_reply, template_context
 from mockserver.journal import JournalEntry
+from mockserver.json_body import decode_json_object
 from mockserver.schema import Reply
 from mockserver.turn.resolve import Forward, Resolved, resolve_reply
 from mockserver.turn.surface import Incoming, Job, Product, Surface, Turn

@@ -11,9 +11,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import FixtureFileError
-from mockserver.chat_request import MAX_DEPTH
 from mockserver.fixtures.files import load_file
 from mockserver.journal import JournalEntry
+from mockserver.json_body import MAX_DEPTH
 
 CHAT = "/v2/ext/openai/v1/chat/completions"
 GPT4O = "openai/chat-completion/models/gpt-4o"

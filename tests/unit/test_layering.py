@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "mockserver"
 
 # Lowest first: a module may import from its own layer and the layers before it, never from a later one.
 LAYERS: list[set[str]] = [
-    {"types", "errors", "config", "schema", "chat_request", "journal"},
+    {"types", "errors", "config", "schema", "chat_request", "json_body", "journal"},
     {"observe"},
     {"clarifai"},
     {"fixtures"},
@@ -27,7 +27,8 @@ LAYERS: list[set[str]] = [
 FRAMEWORKS = {"starlette", "uvicorn", "httpx", "click", "pytest", "anyio", "watchfiles"}
 # The framework-free core: every layer up to and including the turn pipeline, with the few modules whose job is a
 # framework (talking HTTP upstream, watching files) named here.
-PURE_LAYERS = {"types", "errors", "config", "schema", "chat_request", "journal", "observe", "clarifai", "fixtures"}
+PURE_LAYERS = {"types", "errors", "config", "schema", "chat_request", "json_body", "journal", "observe", "clarifai"}
+PURE_LAYERS |= {"fixtures"}
 PURE_LAYERS |= {"engine"}
 PURE_LAYERS |= {"wire", "record", "turn"}
 FRAMEWORK_EDGES = {"record/proxy.py", "record/upstream.py", "fixtures/reload.py"}
