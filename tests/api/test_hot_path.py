@@ -4,6 +4,7 @@ per-body memo of turn, model and hash, the completions reused for a body sent ag
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -17,7 +18,7 @@ from starlette.testclient import TestClient
 from mockserver import Fixture, Settings, create_app, middleware as middleware_module
 from mockserver.context import AppContext
 from mockserver.errors import ApiError
-from mockserver.middleware import _BodyReader, _Deadlines
+from mockserver.middleware import RequestGuard, _BodyReader, _Deadlines
 from mockserver.turn.pipeline import PREPARED_BODY
 
 AppClient = Callable[..., TestClient]
@@ -155,3 +156,31 @@ def test_the_sdk_sees_the_same_answer_twice_on_the_session_server(client: openai
     assert first.choices == second.choices
     assert first.usage == second.usage
     assert first.id != second.id
+
+
+def test_a_guard_used_from_a_second_event_loop_still_ends_late_bodies(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The first loop ends with its timer still armed for a read that was abandoned; the second loop gets its own.
+    monkeypatch.setattr(middleware_module, "BODY_TIMEOUT_S", 0.01)
+    guard = RequestGuard(Settings())
+
+    async def never() -> dict[str, Any]:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    async def abandoned() -> None:
+        reading = asyncio.ensure_future(guard._reader(never)())
+        await asyncio.sleep(0)  # the read starts and registers its deadline
+        reading.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reading
+
+    async def late() -> int:
+        try:
+            # A failing guard would leave this read waiting for ever: the wait_for bound turns that into a failure.
+            await asyncio.wait_for(guard._reader(never)(), timeout=30)
+        except ApiError as error:
+            return error.status
+        return 200
+
+    asyncio.run(abandoned())
+    assert asyncio.run(late()) == 408
