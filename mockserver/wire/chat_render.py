@@ -104,12 +104,36 @@ def _choice_runs(choice: Choice, script: StreamScript) -> list[Run]:
     return [(_ROLE + opening[1:], pieces[:1], closing), (opening, pieces[1:], closing), *runs[1:]]
 
 
+_FrameKey = tuple[tuple[Choice, ...], Usage, str, int, str, int, bool]
+_FRAME_TAILS: dict[int, tuple[_FrameKey, list[bytes], list[int]]] = {}
+
+
 def render_chunks(completion: Completion, script: StreamScript, include_usage: bool) -> tuple[list[bytes], list[int]]:
     """Every chunk as its SSE frame, in order (each choice's deltas, its finish chunk, then optionally the usage
-    chunk), and the tokens each carries."""
+    chunk), and the tokens each carries.
+
+    Every frame is the completion's head (id, ``created``, model) and a tail that follows from the choices, usage
+    and chunking alone; a completion reused for a body sent again (``turn.chat.completed``) shares those, so its
+    tails are rendered once and each later stream only puts its own head in front of them.
+    """
     shared = {"id": completion.id, "object": "chat.completion.chunk", "created": completion.created}
     head = b"data: " + json_bytes({**shared, "model": completion.model, "system_fingerprint": _FINGERPRINT})[:-1]
     head += b',"choices":['
+    key: _FrameKey = (completion.choices, completion.usage, completion.model, script.chunk_tokens,
+                      script.tool_arguments, script.arguments_chunk_chars, include_usage)  # fmt: skip
+    kept = _FRAME_TAILS.get(id(completion.choices))
+    if kept is not None and all(a is b or a == b for a, b in zip(kept[0], key, strict=True)):
+        return [head + tail for tail in kept[1]], list(kept[2])
+    frames, tokens = _render(completion, head, script, include_usage)
+    if len(_FRAME_TAILS) >= 256:  # bounded; an entry holds its choices, so their id names no other object
+        _FRAME_TAILS.clear()
+    _FRAME_TAILS[id(completion.choices)] = (key, [frame[len(head) :] for frame in frames], list(tokens))
+    return frames, tokens
+
+
+def _render(
+    completion: Completion, head: bytes, script: StreamScript, include_usage: bool
+) -> tuple[list[bytes], list[int]]:
     tail = b',"usage":null}\n\n' if include_usage else b"}\n\n"
     frames: list[bytes] = []
     tokens: list[int] = []

@@ -11,6 +11,7 @@ from openai.types.chat import ChatCompletionChunk
 from mockserver import StreamScript
 from mockserver.clarifai.usage import Usage
 from mockserver.engine.responder import Choice, Completion, ToolCall
+from mockserver.wire import chat_render
 from mockserver.wire.chat_render import (
     CACHED_CHARS,
     build_frames,
@@ -254,3 +255,17 @@ def test_a_whole_body_with_the_same_choices_but_another_model_or_usage_is_encode
     )
     assert json.loads(completion_json(renamed))["model"] == "another/model"
     assert json.loads(completion_json(recounted))["usage"]["completion_tokens"] == 2
+
+
+@pytest.mark.parametrize("include_usage", [True, False])
+def test_frames_reused_for_a_new_id_are_the_frames_rendered_afresh(include_usage: bool) -> None:
+    first = completion(text_choice(content=AWKWARD), text_choice(1, content=None, tool_calls=CALLS))
+    again = Completion("chatcmpl-second", 1767225601, first.model, first.choices, first.usage)
+    script = StreamScript(chunk_tokens=2, arguments_chunk_chars=5)
+    render_chunks(first, script, include_usage)  # remembered
+    reused = render_chunks(again, script, include_usage)
+    chat_render._FRAME_TAILS.clear()
+    assert reused == render_chunks(again, script, include_usage)
+    assert all(b'"id":"chatcmpl-second"' in frame and b'"created":1767225601' in frame for frame in reused[0])
+    other = render_chunks(again, StreamScript(chunk_tokens=3, arguments_chunk_chars=5), include_usage)
+    assert len(other[0]) < len(reused[0])  # another chunking is not served from the memo
