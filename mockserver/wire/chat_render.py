@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import Generic, TypeVar
 
 import orjson
 
-from mockserver.clarifai.usage import Usage
 from mockserver.engine.responder import Choice, Completion, ToolCall
 from mockserver.schema import RecordedFrame, StreamScript
 from mockserver.types import JSON
@@ -104,8 +104,28 @@ def _choice_runs(choice: Choice, script: StreamScript) -> list[Run]:
     return [(_ROLE + opening[1:], pieces[:1], closing), (opening, pieces[1:], closing), *runs[1:]]
 
 
-_FrameKey = tuple[tuple[Choice, ...], Usage, str, int, str, int, bool]
-_FRAME_TAILS: dict[int, tuple[_FrameKey, list[bytes], list[int]]] = {}
+T = TypeVar("T")
+
+
+class _ByChoices(Generic[T]):
+    """What was rendered for a completion, kept by the identity of its choices plus the other values in its key: a
+    completion reused for a body sent again (``turn.chat.completed``) shares its choices with the first one. Bounded;
+    an entry holds its choices, so their id names no other object while it is kept."""
+
+    def __init__(self) -> None:
+        self._kept: dict[int, tuple[tuple[Choice, ...], tuple[object, ...], T]] = {}
+
+    def get(self, choices: tuple[Choice, ...], *rest: object) -> T | None:
+        kept = self._kept.get(id(choices))
+        return kept[2] if kept is not None and kept[0] is choices and kept[1] == rest else None
+
+    def put(self, choices: tuple[Choice, ...], rest: tuple[object, ...], value: T) -> None:
+        if len(self._kept) >= 256:
+            self._kept.clear()
+        self._kept[id(choices)] = (choices, rest, value)  # holding the choices keeps their id theirs
+
+
+_FRAME_TAILS: _ByChoices[tuple[list[bytes], list[int]]] = _ByChoices()
 
 
 def render_chunks(completion: Completion, script: StreamScript, include_usage: bool) -> tuple[list[bytes], list[int]]:
@@ -119,15 +139,13 @@ def render_chunks(completion: Completion, script: StreamScript, include_usage: b
     shared = {"id": completion.id, "object": "chat.completion.chunk", "created": completion.created}
     head = b"data: " + json_bytes({**shared, "model": completion.model, "system_fingerprint": _FINGERPRINT})[:-1]
     head += b',"choices":['
-    key: _FrameKey = (completion.choices, completion.usage, completion.model, script.chunk_tokens,
-                      script.tool_arguments, script.arguments_chunk_chars, include_usage)  # fmt: skip
-    kept = _FRAME_TAILS.get(id(completion.choices))
-    if kept is not None and all(a is b or a == b for a, b in zip(kept[0], key, strict=True)):
-        return [head + tail for tail in kept[1]], list(kept[2])
+    chunking = (script.chunk_tokens, script.tool_arguments, script.arguments_chunk_chars)
+    rest = (completion.usage, completion.model, *chunking, include_usage)
+    kept = _FRAME_TAILS.get(completion.choices, *rest)
+    if kept is not None:
+        return [head + tail for tail in kept[0]], list(kept[1])
     frames, tokens = _render(completion, head, script, include_usage)
-    if len(_FRAME_TAILS) >= 256:  # bounded; an entry holds its choices, so their id names no other object
-        _FRAME_TAILS.clear()
-    _FRAME_TAILS[id(completion.choices)] = (key, [frame[len(head) :] for frame in frames], list(tokens))
+    _FRAME_TAILS.put(completion.choices, rest, ([frame[len(head) :] for frame in frames], list(tokens)))
     return frames, tokens
 
 
@@ -183,7 +201,7 @@ def completion_body(completion: Completion) -> JSON:
     }
 
 
-_TAILS: dict[int, tuple[tuple[Choice, ...], Usage, str, bytes]] = {}
+_BODY_TAILS: _ByChoices[bytes] = _ByChoices()
 _MODEL_KEY = b',"model":'
 
 
@@ -191,16 +209,13 @@ def completion_json(completion: Completion) -> bytes:
     """``completion_body`` as JSON bytes. All after ``created`` follows from the model, choices and usage, which a
     completion reused for a body sent again shares with the first one (``turn.chat.completed``): that part is
     encoded once and each later answer only writes its own id and timestamp in front of it."""
-    choices, usage, model = completion.choices, completion.usage, completion.model
-    kept = _TAILS.get(id(choices))
-    if kept is None or kept[0] is not choices or kept[1] is not usage or kept[2] != model:
+    kept = _BODY_TAILS.get(completion.choices, completion.usage, completion.model)
+    if kept is None:
         encoded = json_bytes(completion_body(completion))
-        if len(_TAILS) >= 256:  # bounded; an entry holds its choices, so their id names no other object
-            _TAILS.clear()
-        _TAILS[id(choices)] = (choices, usage, model, encoded[encoded.index(_MODEL_KEY) :])
+        _BODY_TAILS.put(completion.choices, (completion.usage, completion.model), encoded[encoded.index(_MODEL_KEY) :])
         return encoded
     head = b'{"id":' + orjson.dumps(completion.id) + b',"object":"chat.completion","created":'
-    return head + str(completion.created).encode() + kept[3]
+    return head + str(completion.created).encode() + kept
 
 
 def chat_stream(

@@ -258,14 +258,27 @@ def test_a_whole_body_with_the_same_choices_but_another_model_or_usage_is_encode
 
 
 @pytest.mark.parametrize("include_usage", [True, False])
-def test_frames_reused_for_a_new_id_are_the_frames_rendered_afresh(include_usage: bool) -> None:
+def test_frames_reused_for_a_new_id_are_the_frames_rendered_afresh(
+    include_usage: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = completion(text_choice(content=AWKWARD), text_choice(1, content=None, tool_calls=CALLS))
     again = Completion("chatcmpl-second", 1767225601, first.model, first.choices, first.usage)
     script = StreamScript(chunk_tokens=2, arguments_chunk_chars=5)
     render_chunks(first, script, include_usage)  # remembered
     reused = render_chunks(again, script, include_usage)
-    chat_render._FRAME_TAILS.clear()
+    monkeypatch.setattr(chat_render, "_FRAME_TAILS", chat_render._ByChoices())  # forget: render afresh
     assert reused == render_chunks(again, script, include_usage)
     assert all(b'"id":"chatcmpl-second"' in frame and b'"created":1767225601' in frame for frame in reused[0])
     other = render_chunks(again, StreamScript(chunk_tokens=3, arguments_chunk_chars=5), include_usage)
     assert len(other[0]) < len(reused[0])  # another chunking is not served from the memo
+
+
+def test_a_new_completion_never_gets_the_rendering_of_one_that_is_gone() -> None:
+    # Remembered renderings are found by the id of the choices; CPython gives a freed tuple's id to the next tuple
+    # of its size, so the memo must hold the choices it keeps (else this gets the text before).
+    for text in ("first text", "second text", "third text", "fourth text"):
+        done = completion(text_choice(content=text))
+        assert json.loads(completion_json(done))["choices"][0]["message"]["content"] == text
+        frames, _ = render_chunks(done, StreamScript(chunk_tokens=10), False)
+        assert json.loads(frames[0][6:-2])["choices"][0]["delta"]["content"] == text
+        del done, frames
