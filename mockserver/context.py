@@ -73,6 +73,8 @@ class AppContext:
     observer: Observer = field(default_factory=Observer)  # metrics, fixture hit counts and kept replies
     # What the pipeline works out from a request body alone (its turn, model and hash), per endpoint and body.
     prepared: Memo[tuple[str, bytes], Any] = field(default_factory=lambda: Memo(256))
+    # The caller each Authorization value authenticates as: a function of that value and the settings alone.
+    callers: Memo[str, Caller] = field(default_factory=lambda: Memo(256))
 
     def throttle(self, caller: Caller) -> None:
         """Raise Clarifai's billing or throttling error when ``caller`` may not call now."""

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from mockserver.json_body import decode_json_object
 from mockserver.types import JSON
 
 FRAME_LIMIT = 500  # frames kept per stream (the journal holds up to a thousand entries); later ones are counted
@@ -25,11 +26,12 @@ class Frames:
 
     def __init__(self) -> None:
         self._whole = b""  # a stream sent as one body, split into its frames when read
-        self._pieces: list[bytes] = []
-        self._times = array("d")  # ms since the request, one per piece
+        # Made on the first piece: most entries are no stream, and a journal holds a thousand of them.
+        self._pieces: list[bytes] | None = None
+        self._times: array[float] | None = None  # ms since the request, one per piece
 
     def __len__(self) -> int:
-        return len(self._pieces) or len(_split(self._whole))
+        return len(self._pieces or ()) or len(_split(self._whole))
 
     def keep_whole(self, body: bytes, limit: int) -> int:
         """Keep the first ``limit`` frames of a stream sent as one body; the number of frames left out."""
@@ -44,6 +46,8 @@ class Frames:
 
     def add(self, piece: bytes, ms: float) -> None:
         """Keep one piece of a stream written piece by piece, sent ``ms`` after the request."""
+        if self._pieces is None or self._times is None:
+            self._pieces, self._times = [], array("d")
         self._times.append(ms)
         self._pieces.append(piece)
 
@@ -52,7 +56,7 @@ class Frames:
         if self._whole:
             return [{"ms": whole_ms, "data": piece.decode("utf-8", "replace")} for piece in _split(self._whole)]
         # not strict: a stream being written may have one more time than pieces at this instant
-        timed = zip(self._times, self._pieces, strict=False)
+        timed = zip(self._times or (), self._pieces or (), strict=False)
         return [{"ms": ms, "data": piece.decode("utf-8", "replace")} for ms, piece in timed]
 
 
@@ -68,6 +72,23 @@ def _decoded(body: bytes) -> JSON:
     except ValueError:
         return {"text": body.decode("utf-8", "replace")}
     return value if isinstance(value, dict) else {"value": value}
+
+
+class _DecodedOnRead:
+    """The ``request`` field: a dict given as is, or ``request_body`` decoded the first time it is read. The pipeline
+    keeps the bytes it received: most entries are never read, and bytes cost a journal of a thousand entries far less
+    to hold than the decoded objects (which matching shares between requests with the same body)."""
+
+    def __get__(self, entry: JournalEntry | None, owner: object = None) -> JSON | None:
+        if entry is None:  # the dataclass asks for the field's default
+            return None
+        found: JSON | None = entry.__dict__.get("_request")
+        if found is None and entry.request_body is not None:
+            found = entry.__dict__["_request"] = decode_json_object(entry.request_body)
+        return found
+
+    def __set__(self, entry: JournalEntry, value: JSON | None) -> None:
+        entry.__dict__["_request"] = value
 
 
 @dataclass
@@ -92,7 +113,7 @@ class JournalEntry:
     cost_usd: float = 0.0
     latency_ms: float = 0.0
     retry_count: int = 0
-    request: JSON | None = None
+    request: _DecodedOnRead = _DecodedOnRead()  # read as JSON | None
     response: JSON | None = None  # the reply body as sent (decoded from ``body`` when read); streams keep frames
     kept_frames: Frames = field(default_factory=Frames, repr=False, compare=False)  # read as ``frames``
     frames_dropped: int = 0  # pieces past the observer's limit, counted only
@@ -100,6 +121,7 @@ class JournalEntry:
     error: str | None = None  # an error answer's message
     body: bytes | None = field(default=None, repr=False, compare=False)  # raw reply, decoded only if someone reads
     miss: Callable[[], str] | None = field(default=None, repr=False, compare=False)  # builds the near-miss report
+    request_body: bytes | None = field(default=None, repr=False, compare=False)  # decoded into ``request`` if read
     # A stream sent as one body, kept whole: ``to_json`` cuts it into ``frames`` (all timed at ``latency_ms``, when it
     # went out), as it decodes ``body`` into ``response``; most entries are never read.
 
@@ -135,7 +157,7 @@ class JournalEntry:
         return sent
 
 
-_UNSENT = ("miss", "body")
+_UNSENT = ("miss", "body", "request_body")
 
 
 _CUT = 128

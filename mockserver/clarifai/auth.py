@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from mockserver import errors
@@ -17,11 +17,11 @@ class Caller:
 
     pat: str
     rate_limit: float | None
+    fingerprint: str = field(init=False, repr=False, compare=False)  # a short, non-reversible tag of the PAT
 
-    @property
-    def fingerprint(self) -> str:
-        """A short, non-reversible tag of the PAT, safe to log."""
-        return fingerprint(self.pat)
+    def __post_init__(self) -> None:
+        # Worked out once: a caller is remembered per key (``AppContext.callers``) and asked for it thrice a request.
+        object.__setattr__(self, "fingerprint", fingerprint(self.pat))
 
 
 @lru_cache(maxsize=1024)  # a caller's PAT is looked at several times per request, and few PATs come back often

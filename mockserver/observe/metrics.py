@@ -92,21 +92,32 @@ class Metrics:
     def __init__(self) -> None:
         self._counts: dict[str, Series] = {name: {} for name, _, _ in COUNTERS}
         self._latency: dict[str, _Latency] = {}
+        # The ``requests`` series by the entry's raw facts (endpoint, status, fixture, generated), so a request costs
+        # one lookup rather than building its labels each time.
+        self._by_facts: dict[tuple[str, int, str | None, bool], list[float]] = {}
         self.streams = Level()
         self._lock = threading.Lock()
         self._registry: CollectorRegistry | None = None
 
     def _inc(self, name: str, labels: tuple[str, ...], amount: float = 1.0) -> None:
+        self._series(name, labels)[0] += amount
+
+    def _series(self, name: str, labels: tuple[str, ...]) -> list[float]:
         series = self._counts[name].get(labels)
         if series is None:
             series = self._counts[name][labels] = [0.0, time.time()]  # value, created
-        series[0] += amount
+        return series
 
     def record(self, entry: JournalEntry) -> None:
         """Count one journaled request."""
         endpoint = entry.endpoint
         with self._lock:
-            self._inc("requests", (endpoint, str(entry.status), fixture_label(entry)))
+            facts = (endpoint, entry.status, entry.fixture, entry.generated)
+            series = self._by_facts.get(facts)
+            if series is None:
+                labels = (endpoint, str(entry.status), fixture_label(entry))
+                series = self._by_facts[facts] = self._series("requests", labels)
+            series[0] += 1
             self._observe(endpoint, entry.latency_ms / 1000)
             if entry.model is not None:
                 prompt, completion = _tokens(entry.usage)

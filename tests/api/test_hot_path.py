@@ -70,6 +70,35 @@ def test_a_body_sent_again_reuses_its_turn_but_the_journal_keeps_its_own_copy(
     assert first.json()["id"] != second.json()["id"]
 
 
+def test_the_journal_keeps_the_bytes_and_a_reader_changing_its_copy_changes_no_later_answer(
+    app_client: AppClient,
+) -> None:
+    client = app_client()
+    context(client).store.add(Fixture.model_validate({"match": {"user": "exact words"}, "reply": {"content": "hit"}}))
+    sent = body("exact words")
+    assert client.post(CHAT, content=sent, headers=AUTH).json()["choices"][0]["message"]["content"] == "hit"
+    entry = context(client).journal.entries()[-1]
+    assert entry.request_body == sent
+    assert vars(entry)["_request"] is None  # not decoded until someone reads it
+    entry.request["messages"][0]["content"] = "something else"  # type: ignore[index]
+    again = client.post(CHAT, content=sent, headers=AUTH).json()
+    assert again["choices"][0]["message"]["content"] == "hit"
+    assert context(client).journal.entries()[-1].request == json.loads(sent)
+    assert entry.to_json()["request"]["messages"][0]["content"] == "something else"
+
+
+def test_a_refused_key_is_never_remembered_as_a_caller(app_client: AppClient) -> None:
+    client = app_client(pat_scenarios={"gone": "revoked"})
+    for _ in range(2):
+        refused = client.post(CHAT, content=body("hi"), headers={"Authorization": "Bearer gone"})
+        assert refused.status_code == 401
+    assert context(client).callers.get("Bearer gone") is None
+    assert client.post(CHAT, content=body("hi"), headers=AUTH).status_code == 200
+    remembered = context(client).callers.get(AUTH["Authorization"])
+    assert remembered is not None
+    assert remembered.pat == "test-pat"
+
+
 def test_large_and_invalid_bodies_are_not_remembered(app_client: AppClient) -> None:
     client = app_client()
     large = body("x" * PREPARED_BODY)
