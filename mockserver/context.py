@@ -78,6 +78,8 @@ class AppContext:
 
     def throttle(self, caller: Caller) -> None:
         """Raise Clarifai's billing or throttling error when ``caller`` may not call now."""
+        if caller.rate_limit is None and not self.settings.pat_budgets:  # most servers: nothing to check
+            return
         check_limits(caller, self.settings.pat_budgets, self.ledger.spent, self.limiter)
 
     def namespace(self, headers: Mapping[str, str], pat: str | None) -> str | None:

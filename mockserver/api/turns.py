@@ -72,10 +72,23 @@ async def write(answer: Answer, scope: Scope, receive: Receive, send: Send) -> N
     if answer.stream is not None:
         await response(answer)(scope, receive, send)
         return
-    headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers.items()]
+    headers = [_encoded(name, value) for name, value in answer.headers.items()]
     headers.append((b"content-length", str(len(answer.body)).encode()))
     await send({"type": "http.response.start", "status": answer.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": answer.body})
+
+
+_ENCODED: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+
+
+def _encoded(name: str, value: str) -> tuple[bytes, bytes]:
+    """A header as ASGI sends it, remembered: answers repeat the same few headers (content type, fixture, usage)."""
+    found = _ENCODED.get((name, value))
+    if found is None:
+        if len(_ENCODED) >= 1024:  # fixture headers may carry anything: stay bounded
+            _ENCODED.clear()
+        found = _ENCODED[(name, value)] = (name.lower().encode("latin-1"), value.encode("latin-1"))
+    return found
 
 
 class _Body:

@@ -36,7 +36,7 @@ def _base62(data: bytes, length: int) -> str:
 def request_id(pin: int | None = None, request_hash: str = "") -> str:
     """A 32-hex Clarifai request id."""
     if pin is None:
-        return f"{_random.getrandbits(128):032x}"
+        return _random.randbytes(16).hex()  # half the time of formatting getrandbits(128)
     return _digest("req", pin, request_hash).hex()[:32]
 
 

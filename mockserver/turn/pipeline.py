@@ -172,8 +172,11 @@ class Prepared:
     turn: Turn[Any]
     model: ResolvedModel
     counter: TokenCounter
+    usage_method: str  # the ``x-mock-usage-method`` header: how tokens are counted for this model
     digest: str
     seed: int
+    big: bool  # a big body, or many embedding inputs: answers built in a worker thread
+    schema: bool  # the request offers a schema that generated text or arguments must fill
     completions: dict[int, tuple[Reply, Completion]] = field(default_factory=dict)  # by reply, for ``completed``
 
 
@@ -188,7 +191,11 @@ async def _prepare(ctx: AppContext, surface: Surface[Any], body: bytes, entry: J
     model = _model(ctx, surface, turn, entry)
     digest = request_hash(data, model.canonical)
     counter = counter_for(model.info.tokenizer, exact=model.info.owner == "openai")
-    found = Prepared(data, turn, model, counter, digest, ids.seed_of(digest))
+    inputs = data.get("input")
+    big = len(body) > HEAVY_BODY or (isinstance(inputs, list) and len(inputs) > _HEAVY_INPUTS)
+    schema = any(key in data for key in _SCHEMA_KEYS)
+    method = f"{counter.method}; {'exact' if counter.exact else 'approximate'}"
+    found = Prepared(data, turn, model, counter, method, digest, ids.seed_of(digest), big, schema)
     if len(body) <= PREPARED_BODY:
         ctx.prepared.put((surface.endpoint, body), found)
     return found
@@ -235,8 +242,7 @@ async def _turn(
         return await forward(resolved)
     reply, fixture = _filled(ctx, turn, model, resolved, entry)
     job = _job(ctx, incoming, prepared, pin, verbatim=reply is resolved[0])
-    counter = job.counter
-    if _heavy(body, data, reply):  # a thread hop costs ~0.1 ms: too much for every request
+    if prepared.big or (prepared.schema and _generates(reply)):  # a thread hop (~0.1 ms) only when building may be slow
         product = await asyncio.to_thread(surface.build, turn, reply, job)
     else:
         product = surface.build(turn, reply, job)
@@ -247,24 +253,17 @@ async def _turn(
         await asyncio.sleep(delay)
     answer = product.answer
     answer.headers[FIXTURE_HEADER] = header_safe(fixture)
-    answer.headers[USAGE_METHOD_HEADER] = f"{counter.method}; {'exact' if counter.exact else 'approximate'}"
+    answer.headers[USAGE_METHOD_HEADER] = prepared.usage_method
     note_warnings(entry, answer.headers)
     ctx.observer.answered(entry, answer)  # keeps the reply (a stream's frames, timed) for the inspector
     return answer
 
 
 HEAVY_BODY = 64 * 1024
-"""Bodies past this size are decoded and built in a worker thread, so other clients are not stalled meanwhile."""
+"""Bodies past this size are decoded and built in a worker thread, so other clients are not stalled meanwhile; so
+are the answers to more than ``_HEAVY_INPUTS`` embedding inputs, and replies that generate what a schema describes."""
 _HEAVY_INPUTS = 16
 _SCHEMA_KEYS = ("response_format", "tools", "text")
-
-
-def _heavy(body: bytes, data: JSON, reply: Reply) -> bool:
-    """Whether building the answer may take long: a big body, many embedding inputs, or a schema to fill (the
-    request offers one and the reply leaves text or arguments to generation)."""
-    inputs = data.get("input")
-    many = isinstance(inputs, list) and len(inputs) > _HEAVY_INPUTS
-    return len(body) > HEAVY_BODY or many or (_generates(reply) and any(key in data for key in _SCHEMA_KEYS))
 
 
 def _generates(reply: Reply) -> bool:
