@@ -126,14 +126,14 @@ class _Body:
 
 
 class TurnEndpoint:
-    """One surface's endpoint as an ASGI app (``scope["app"]`` is the mock's app, whose ``state.mock`` it serves)."""
+    """One surface's endpoint as an ASGI app (``scope["app"]`` is the mock's app, whose ``context`` it serves)."""
 
     def __init__(self, surface: Surface[Any]) -> None:
         self.surface = surface
         self.__doc__ = surface.__doc__
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        ctx: AppContext = scope["app"].state.mock
+        ctx: AppContext = scope["app"].context
         body = _Body(receive)
 
         async def forward(order: Forward) -> Response:

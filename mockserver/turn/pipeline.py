@@ -274,8 +274,9 @@ def _generates(reply: Reply) -> bool:
     return not calls and reply.content is None
 
 
-async def run(ctx: AppContext, incoming: Incoming, surface: Surface[Any], forward: Forwarder[R]) -> Answer | R:
-    """Answer one request to ``surface``; what nothing here answers while recording goes to ``forward`` (the web
-    layer's proxy), whose response is journaled like any other."""
-    # A partial, not a closure: the journal's work is then the turn itself, one coroutine fewer per request.
-    return await journaled(ctx, incoming, surface.endpoint, partial(_turn, ctx, incoming, surface, forward=forward))
+def run(ctx: AppContext, incoming: Incoming, surface: Surface[Any], forward: Forwarder[R]) -> Awaitable[Answer | R]:
+    """Answer one request to ``surface`` (awaited by the caller); what nothing here answers while recording goes to
+    ``forward`` (the web layer's proxy), whose response is journaled like any other."""
+    # Not a coroutine itself, and a partial rather than a closure: the journal's work is then the turn, awaited
+    # directly, two coroutines fewer on every model request.
+    return journaled(ctx, incoming, surface.endpoint, partial(_turn, ctx, incoming, surface, forward=forward))
