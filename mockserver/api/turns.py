@@ -31,10 +31,32 @@ def incoming(request: Request) -> Incoming:
 
 def incoming_of(scope: Scope, body: Callable[[], Awaitable[bytes]]) -> Incoming:
     """The framework-free view of the request of ``scope``, whose body ``body`` reads."""
-    headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+    headers = _headers(scope["headers"])
     path, base_url = _urls(scope, headers.get("host"))
     state: dict[str, object] = scope["state"]
     return Incoming(scope["method"], path, headers, body, base_url, state)
+
+
+_HEADERS: dict[tuple[Any, ...], dict[str, str]] = {}
+
+
+def _headers(raw: Any) -> dict[str, str]:
+    """The request headers by lower-cased name, remembered per raw header list: clients send the same few again and
+    again, and decoding them was a twentieth of a request. The dict is shared between those requests: read only."""
+    key = tuple(raw)
+    try:
+        found = _HEADERS.get(key)
+    except TypeError:  # pairs given as lists (ASGI allows any iterable): decoded, not remembered
+        return _decoded_headers(key)
+    if found is None:
+        if len(_HEADERS) >= 1024:  # some headers change every request (trace ids): stay bounded
+            _HEADERS.clear()
+        found = _HEADERS[key] = _decoded_headers(key)
+    return found
+
+
+def _decoded_headers(raw: tuple[Any, ...]) -> dict[str, str]:
+    return {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in raw}
 
 
 _URLS: dict[tuple[object, ...], tuple[str, str]] = {}
