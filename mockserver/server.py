@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -28,6 +28,57 @@ MAX_HEAD_BYTES = 64 * 1024
 """Largest request head accepted by the h11 parser (uvicorn's ``h11_max_incomplete_event_size``)."""
 MAX_CONNECTIONS = 1024
 """Connections (or requests) served at once; past this uvicorn answers 503 (``limit_concurrency``)."""
+
+
+COALESCE_LIMIT = 64 * 1024
+"""Bytes ``_Coalesced`` holds back at most: past this a write goes out at once, so uvicorn's flow control still sees a
+slow reader."""
+
+
+class _Coalesced:
+    """A connection's transport whose writes in one turn of the event loop leave as one: uvicorn writes a response's
+    head and its body separately, and each write is a system call (about a tenth of a small request's time). The bytes
+    are the same; they leave at the end of the turn, or on ``close``, rather than at each ``write``."""
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] = []
+        self._size = 0
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if not self._pending:
+            self._loop.call_soon(self._flush)
+        self._pending.append(bytes(data))
+        self._size += len(data)
+        if self._size > COALESCE_LIMIT:
+            self._flush()
+
+    def writelines(self, lines: Any) -> None:
+        for data in lines:
+            self.write(data)
+
+    def _flush(self) -> None:
+        if self._pending:
+            data = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
+            self._pending, self._size = [], 0
+            if not self._transport.is_closing():  # the client may have gone since: its bytes have nowhere to go
+                self._transport.write(data)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def write_eof(self) -> None:
+        self._flush()
+        self._transport.write_eof()
+
+    def abort(self) -> None:
+        self._pending, self._size = [], 0
+        self._transport.abort()
+
+    def __getattr__(self, name: str) -> Any:  # everything else is the real transport's
+        return getattr(self._transport, name)
 
 
 class _HeadDeadline:
@@ -70,7 +121,12 @@ class _HeadDeadline:
 
 
 class HttpProtocol(_HeadDeadline, AutoHTTPProtocol):  # type: ignore[misc, valid-type]
-    """uvicorn's HTTP protocol (httptools when installed, else h11) with a deadline for the request head."""
+    """uvicorn's HTTP protocol (httptools when installed, else h11) with a deadline for the request head, writing
+    through a ``_Coalesced`` transport."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        # Not a Transport subclass: everything but writing and closing is handed to the real one.
+        super().connection_made(cast(asyncio.Transport, _Coalesced(transport, asyncio.get_running_loop())))
 
 
 _WEBSOCKETS = any(importlib.util.find_spec(name) for name in ("websockets", "wsproto"))  # as uvicorn's "auto" picks
