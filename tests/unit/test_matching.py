@@ -10,7 +10,8 @@ import pytest
 from mockserver import Fixture, Match, TextMatch
 from mockserver.chat_request import parse_chat_request
 from mockserver.fixtures.facts import RequestFacts, read_conversation
-from mockserver.fixtures.matching import CompiledMatch, TextRule, match_keys, text_keys
+from mockserver.fixtures.matching import CompiledMatch, match_keys
+from mockserver.fixtures.text_rules import TextRule, text_keys
 
 GPT4O = "openai/chat-completion/models/gpt-4o"
 CLAUDE = "anthropic/completion/models/claude-sonnet-4"
@@ -561,3 +562,42 @@ def test_the_first_key_that_captures_a_name_wins() -> None:
     rule = compiled({"user": {"regex": "(?P<x>u\\w*)"}, "system": {"regex": "(?P<x>s\\w*)"}})
     request = facts(messages=[{"role": "system", "content": "sys"}, {"role": "user", "content": "usr"}])
     assert rule.captures(request) == {"x": "usr"}
+
+
+@pytest.mark.parametrize(
+    "match",
+    [
+        {"endpoint": "responses"},
+        {"model": "gpt-4o"},
+        {"model": "claude-*"},
+        {"user": "weather"},
+        {"user": {"equals": "Hello"}},
+        {"user": {"regex": "^hel+o$"}},
+        {"system": "terse"},
+        {"stream": True},
+        {"turn": 1},
+        {"user": "hello", "stream": False, "model": GPT4O},
+    ],
+)
+def test_the_lookups_quick_tests_agree_with_every_check_they_stand_for(match: dict[str, Any]) -> None:
+    requests = [
+        facts("hello"),
+        facts("what is the weather", stream=True),
+        facts("hello", model=CLAUDE, endpoint="responses"),
+        facts(messages=[{"role": "system", "content": "Be terse."}, {"role": "user", "content": "HELLO"}]),
+        facts(
+            messages=[
+                {"role": "user", "content": "a"},
+                {"role": "assistant", "content": "b"},
+                {"role": "user", "content": "weather?"},
+            ]
+        ),
+    ]
+    rule = compiled(match)
+    outcomes = set()
+    for request in requests:
+        quick = [bool(fails(rule, request)) for fails in rule.fails]
+        full = [check(rule, request) is not None for check in rule.checks]
+        assert quick == full, request
+        outcomes.add(rule.holds(request))
+    assert outcomes == {True, False}  # each match both holds and fails for some request here

@@ -9,9 +9,9 @@ import pytest
 
 from mockserver import Recorder, RecordMode
 from mockserver.fixtures.files import load_file
-from mockserver.fixtures.matching import TextRule
 from mockserver.fixtures.normalize import compile_normalizers, normalize_recorded
 from mockserver.fixtures.secrets import PLACEHOLDER, scrub_text
+from mockserver.fixtures.text_rules import TextRule
 from mockserver.record.redact import Scrubber, SecretLeak, find_secrets, scan_fixtures
 from mockserver.schema import Match, PatternNormalizer, Reply, TextMatch
 
