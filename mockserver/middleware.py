@@ -152,7 +152,8 @@ class RequestGuard:
         self.settings = settings
         # One timer per event loop: an app may serve from several (a server thread, then a test's own client).
         self._deadlines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Deadlines] = weakref.WeakKeyDictionary()
-        self._last: tuple[weakref.ref[asyncio.AbstractEventLoop], _Deadlines] | None = None  # the last loop's
+        # The loop that served last (held weakly) and its timer: one loop nearly always serves every request.
+        self._last: tuple[weakref.ref[asyncio.AbstractEventLoop], _Deadlines] | None = None
         self._hosts: dict[bytes, bool] = {}  # the verdict per Host value: a server sees few
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, app: ASGIApp) -> None:
@@ -190,7 +191,7 @@ class RequestGuard:
     def _reader(self, receive: Receive) -> _BodyReader:
         loop = asyncio.get_running_loop()
         last = self._last
-        if last is not None and last[0]() is loop:  # nearly always; the weak-keyed lookup makes a weak reference
+        if last is not None and last[0]() is loop:  # skips the weak-keyed lookup, which makes a weak reference
             return _BodyReader(receive, self.settings.max_body_bytes, loop, last[1])
         deadlines = self._deadlines.get(loop)
         if deadlines is None:

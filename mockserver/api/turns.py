@@ -38,6 +38,8 @@ def incoming_of(scope: Scope, body: Callable[[], Awaitable[bytes]]) -> Incoming:
 
 
 _HEADERS: dict[tuple[Any, ...], dict[str, str]] = {}
+REMEMBERED_BYTES = 8 * 1024
+"""Request headers (all of them) and paths longer than this are not remembered: a few MiB at most for the caches."""
 
 
 def _headers(raw: Any) -> dict[str, str]:
@@ -49,9 +51,11 @@ def _headers(raw: Any) -> dict[str, str]:
     except TypeError:  # pairs given as lists (ASGI allows any iterable): decoded, not remembered
         return _decoded_headers(key)
     if found is None:
-        if len(_HEADERS) >= 1024:  # some headers change every request (trace ids): stay bounded
-            _HEADERS.clear()
-        found = _HEADERS[key] = _decoded_headers(key)
+        found = _decoded_headers(key)
+        if sum(map(len, found)) + sum(map(len, found.values())) <= REMEMBERED_BYTES:  # a client picks the sizes
+            if len(_HEADERS) >= 1024:  # some headers change every request (trace ids): stay bounded
+                _HEADERS.clear()
+            _HEADERS[key] = found
     return found
 
 
@@ -69,10 +73,12 @@ def _urls(scope: Scope, host: str | None) -> tuple[str, str]:
     key = (scope.get("scheme"), host, server, scope.get("root_path", ""), scope.get("app_root_path"), scope["path"])
     found = _URLS.get(key)
     if found is None:
-        if len(_URLS) >= 1024:  # paths carry model ids, which callers choose: stay bounded
-            _URLS.clear()
         request = Request(scope)
-        found = _URLS[key] = (request.url.path, str(request.base_url))
+        found = (request.url.path, str(request.base_url))
+        if len(found[0]) + len(found[1]) <= REMEMBERED_BYTES:
+            if len(_URLS) >= 1024:  # paths carry model ids, which callers choose: stay bounded
+                _URLS.clear()
+            _URLS[key] = found
     return found
 
 

@@ -213,3 +213,15 @@ def test_a_guard_used_from_a_second_event_loop_still_ends_late_bodies(monkeypatc
 
     asyncio.run(abandoned())
     assert asyncio.run(late()) == 408
+
+
+def test_big_header_lists_and_paths_are_answered_but_never_remembered(app_client: AppClient) -> None:
+    from mockserver.api import turns
+
+    client = app_client()
+    big = {**AUTH, "x-trace": "t" * turns.REMEMBERED_BYTES}
+    for _ in range(2):
+        assert client.post(CHAT, content=body("hi"), headers=big).status_code == 200
+    assert not any(dict(key).get(b"x-trace") for key in turns._HEADERS)
+    assert client.post(CHAT, content=body("hi"), headers=AUTH).status_code == 200
+    assert any(dict(key).get(b"authorization") == b"Bearer test-pat" for key in turns._HEADERS)
