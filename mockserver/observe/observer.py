@@ -19,6 +19,7 @@ class Reply(Protocol):
     headers: dict[str, str]
     body: bytes
     stream: AsyncIterator[bytes] | None
+    compact: bool
 
 
 class Observer:
@@ -36,8 +37,9 @@ class Observer:
             return
         if reply.stream is None:
             # A copy, cut to size: orjson's bytes keep their whole write buffer (~4-8 KiB for a 1 KiB body), which
-            # a journal of a thousand entries would hold on to.
-            entry.body = bytes(memoryview(reply.body)[:BODY_LIMIT])
+            # a journal of a thousand entries would hold on to; a compact body is kept as it is.
+            body = reply.body
+            entry.body = body if reply.compact and len(body) <= BODY_LIMIT else bytes(memoryview(body)[:BODY_LIMIT])
             return
         reply.stream = self._watch(reply.stream, entry, time.perf_counter())
 

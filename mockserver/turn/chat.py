@@ -72,7 +72,8 @@ class ChatSurface(Surface[ChatRequest]):
         headers = dict(reply.headers)
         if not turn.stream:
             return Product(
-                Answer({**headers, "content-type": "application/json"}, completion_json(completion)),
+                # completion_json joins its pieces, so the body is exactly its size
+                Answer({**headers, "content-type": "application/json"}, completion_json(completion), compact=True),
                 usage,
                 usage.to_wire(),
                 completion=completion,

@@ -21,6 +21,7 @@ class Answer:
     body: bytes = b""
     stream: AsyncIterator[bytes] | None = None
     status_code: int = 200
+    compact: bool = False  # ``body`` is bytes of exactly its size (joined, not an encoder's buffer): kept as it is
 
 
 def json_bytes(body: Any) -> bytes:

@@ -212,10 +212,10 @@ def completion_json(completion: Completion) -> bytes:
     kept = _BODY_TAILS.get(completion.choices, completion.usage, completion.model)
     if kept is None:
         encoded = json_bytes(completion_body(completion))
-        _BODY_TAILS.put(completion.choices, (completion.usage, completion.model), encoded[encoded.index(_MODEL_KEY) :])
-        return encoded
+        kept = encoded[encoded.index(_MODEL_KEY) :]
+        _BODY_TAILS.put(completion.choices, (completion.usage, completion.model), kept)
     head = b'{"id":' + orjson.dumps(completion.id) + b',"object":"chat.completion","created":'
-    return head + str(completion.created).encode() + kept
+    return head + str(completion.created).encode() + kept  # joined: bytes of exactly their size (``Answer.compact``)
 
 
 def chat_stream(

@@ -16,6 +16,7 @@ class FakeReply:
     body: bytes = b""
     stream: AsyncIterator[bytes] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    compact: bool = False
 
 
 def test_a_stream_sent_as_one_body_is_kept_as_its_frames() -> None:
@@ -139,6 +140,16 @@ def test_a_kept_body_is_a_copy_of_its_own_size() -> None:
     Observer().answered(entry, FakeReply(body=body))
     assert entry.body == body
     assert entry.body is not body
+
+
+def test_a_compact_body_is_kept_as_it_is_unless_it_is_past_the_limit() -> None:
+    body = b'{"id":"chatcmpl-1"}'
+    kept, big = JournalEntry(), JournalEntry()
+    Observer().answered(kept, FakeReply(body=body, compact=True))
+    Observer().answered(big, FakeReply(body=b"x" * (BODY_LIMIT + 1), compact=True))
+    assert kept.body is body
+    assert big.body is not None
+    assert len(big.body) == BODY_LIMIT
 
 
 def test_the_journal_shows_an_entry_with_the_same_keys_in_the_same_order() -> None:
