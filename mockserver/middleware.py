@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver import errors
 from mockserver.config import Settings
+from mockserver.context import Memo
 from mockserver.engine import ids
 from mockserver.errors import StreamDisconnect
 
@@ -154,7 +155,7 @@ class RequestGuard:
         self._deadlines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Deadlines] = weakref.WeakKeyDictionary()
         # The loop that served last (held weakly) and its timer: one loop nearly always serves every request.
         self._last: tuple[weakref.ref[asyncio.AbstractEventLoop], _Deadlines] | None = None
-        self._hosts: dict[bytes, bool] = {}  # the verdict per Host value: a server sees few
+        self._hosts: Memo[bytes, bool] = Memo(256)  # the verdict per Host value (clients choose it): a server sees few
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, app: ASGIApp) -> None:
         state = scope.setdefault("state", {})
@@ -209,9 +210,8 @@ class RequestGuard:
                 declared = value
         allowed = self._hosts.get(host)
         if allowed is None:
-            if len(self._hosts) >= 256:  # clients choose the Host: stay bounded
-                self._hosts.clear()
-            allowed = self._hosts[host] = host_allowed(host.decode("latin-1"), self.settings)
+            allowed = host_allowed(host.decode("latin-1"), self.settings)
+            self._hosts.put(host, allowed)
         if not allowed:
             raise foreign_host(host.decode("latin-1"))
         limit = self.settings.max_body_bytes

@@ -13,7 +13,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Message, Receive, Scope, Send
 
-from mockserver.context import AppContext
+from mockserver.context import AppContext, Memo
 from mockserver.record.proxy import Upstream, forward_and_record
 from mockserver.turn import pipeline
 from mockserver.turn.chat import ChatSurface
@@ -37,7 +37,10 @@ def incoming_of(scope: Scope, body: Callable[[], Awaitable[bytes]]) -> Incoming:
     return Incoming(scope["method"], path, headers, body, base_url, state)
 
 
-_HEADERS: dict[tuple[Any, ...], dict[str, str]] = {}
+# Bounded memos shared by every app of the process (their contents depend on nothing an app configures).
+_HEADERS: Memo[tuple[Any, ...], dict[str, str]] = Memo(1024)  # some headers change every request (trace ids)
+_URLS: Memo[tuple[object, ...], tuple[str, str]] = Memo(1024)  # paths carry model ids, which callers choose
+_ENCODED: Memo[tuple[str, str], tuple[bytes, bytes]] = Memo(1024)  # fixture headers may carry anything
 REMEMBERED_BYTES = 8 * 1024
 """Request headers (all of them) and paths longer than this are not remembered: a few MiB at most for the caches."""
 
@@ -53,17 +56,12 @@ def _headers(raw: Any) -> dict[str, str]:
     if found is None:
         found = _decoded_headers(key)
         if sum(map(len, found)) + sum(map(len, found.values())) <= REMEMBERED_BYTES:  # a client picks the sizes
-            if len(_HEADERS) >= 1024:  # some headers change every request (trace ids): stay bounded
-                _HEADERS.clear()
-            _HEADERS[key] = found
+            _HEADERS.put(key, found)
     return found
 
 
 def _decoded_headers(raw: tuple[Any, ...]) -> dict[str, str]:
     return {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in raw}
-
-
-_URLS: dict[tuple[object, ...], tuple[str, str]] = {}
 
 
 def _urls(scope: Scope, host: str | None) -> tuple[str, str]:
@@ -76,9 +74,7 @@ def _urls(scope: Scope, host: str | None) -> tuple[str, str]:
         request = Request(scope)
         found = (request.url.path, str(request.base_url))
         if len(found[0]) + len(found[1]) <= REMEMBERED_BYTES:
-            if len(_URLS) >= 1024:  # paths carry model ids, which callers choose: stay bounded
-                _URLS.clear()
-            _URLS[key] = found
+            _URLS.put(key, found)
     return found
 
 
@@ -106,16 +102,12 @@ async def write(answer: Answer, scope: Scope, receive: Receive, send: Send) -> N
     await send({"type": "http.response.body", "body": answer.body})
 
 
-_ENCODED: dict[tuple[str, str], tuple[bytes, bytes]] = {}
-
-
 def _encoded(name: str, value: str) -> tuple[bytes, bytes]:
     """A header as ASGI sends it, remembered: answers repeat the same few headers (content type, fixture, usage)."""
     found = _ENCODED.get((name, value))
     if found is None:
-        if len(_ENCODED) >= 1024:  # fixture headers may carry anything: stay bounded
-            _ENCODED.clear()
-        found = _ENCODED[(name, value)] = (name.lower().encode("latin-1"), value.encode("latin-1"))
+        found = (name.lower().encode("latin-1"), value.encode("latin-1"))
+        _ENCODED.put((name, value), found)
     return found
 
 
