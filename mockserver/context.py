@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -34,10 +34,8 @@ class Memo(Generic[K, V]):
         self.size = size
         self._found: dict[K, V] = {}
         self._lock = threading.Lock()
-
-    def get(self, key: K) -> V | None:
-        """What was kept for ``key``, else ``None``."""
-        return self._found.get(key)
+        # What was kept for a key, else ``None``: the dict's own ``get``, as memos sit on every request's path.
+        self.get: Callable[[K], V | None] = self._found.get
 
     def put(self, key: K, value: V) -> None:
         """Keep ``value`` for ``key``."""
