@@ -11,7 +11,7 @@ from pydantic import (
     ConfigDict,
 )
 
-FORBID = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+FORBID = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _FRAMING_HEADERS = {"content-length", "content-type", "transfer-encoding", "connection"}
 

@@ -10,7 +10,7 @@ from mockserver import errors
 from mockserver.chat_request import WholeInt, field_error
 from mockserver.types import JSON
 
-_LENIENT = ConfigDict(extra="allow", strict=True, frozen=True)
+_LENIENT = ConfigDict(extra="allow", strict=True, frozen=True, defer_build=True)
 MAX_INPUTS = 2048  # OpenAI's limit on the inputs of one embeddings request
 
 

@@ -12,7 +12,7 @@ from mockserver import errors
 from mockserver.chat_request import ChatRequest, FunctionDef, NamedFunction, field_error
 from mockserver.types import JSON
 
-_LENIENT = ConfigDict(extra="allow", strict=True, frozen=True)
+_LENIENT = ConfigDict(extra="allow", strict=True, frozen=True, defer_build=True)
 MIN_OUTPUT_TOKENS = 16
 _IMAGE_DETAILS = ("auto", "low", "high")
 
