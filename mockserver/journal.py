@@ -125,6 +125,18 @@ class JournalEntry:
     # A stream sent as one body, kept whole: ``to_json`` cuts it into ``frames`` (all timed at ``latency_ms``, when it
     # went out), as it decodes ``body`` into ``response``; most entries are never read.
 
+    @classmethod
+    def begin(cls, namespace: str | None, method: str, path: str, endpoint: str, retry_count: int) -> JournalEntry:
+        """The entry of a request the pipeline starts on, as ``JournalEntry(namespace=..., ...)`` would make it.
+
+        Every request makes one, and the generated ``__init__`` assigns all 27 fields (a microsecond a request); here
+        only these and the mutable defaults are set, and the rest read the class's defaults until they are set.
+        """
+        entry = cls.__new__(cls)
+        entry.namespace, entry.method, entry.path, entry.endpoint = namespace, method, path, endpoint
+        entry.retry_count, entry.time, entry.warnings, entry.kept_frames = retry_count, time.time(), [], Frames()
+        return entry
+
     def warn(self, text: str) -> None:
         """Note a warning (a template path that led nowhere, a tool call the request does not allow, ...): it is
         journaled, sent in ``x-mock-warnings`` and logged once the request is done."""

@@ -64,12 +64,8 @@ async def journaled(
 ) -> S:
     """Run ``work`` and journal the request with its status and latency, errors included."""
     headers = incoming.headers
-    entry = JournalEntry(
-        namespace=headers.get(NAMESPACE_HEADER),
-        method=incoming.method,
-        path=incoming.path,
-        endpoint=endpoint,
-        retry_count=retry_count(headers),
+    entry = JournalEntry.begin(
+        headers.get(NAMESPACE_HEADER), incoming.method, incoming.path, endpoint, retry_count(headers)
     )
     started = time.perf_counter()
     try:
