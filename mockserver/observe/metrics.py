@@ -95,6 +95,8 @@ class Metrics:
         # The ``requests`` series by the entry's raw facts (endpoint, status, fixture, generated), so a request costs
         # one lookup rather than building its labels each time.
         self._by_facts: dict[tuple[str, int, str | None, bool], list[float]] = {}
+        # A model's ``tokens`` in, ``tokens`` out and ``cost_usd`` series, each once it has been counted.
+        self._by_model: dict[str, list[list[float] | None]] = {}
         self.streams = Level()
         self._lock = threading.Lock()
         self._registry: CollectorRegistry | None = None
@@ -110,37 +112,52 @@ class Metrics:
 
     def record(self, entry: JournalEntry) -> None:
         """Count one journaled request."""
+        # Every request comes here, so the common path is written out: one call per request rather than eight.
         endpoint = entry.endpoint
+        seconds = entry.latency_ms / 1000
         with self._lock:
-            facts = (endpoint, entry.status, entry.fixture, entry.generated)
-            series = self._by_facts.get(facts)
+            series = self._by_facts.get((endpoint, entry.status, entry.fixture, entry.generated))
             if series is None:
-                labels = (endpoint, str(entry.status), fixture_label(entry))
-                series = self._by_facts[facts] = self._series("requests", labels)
+                series = self._requests_series(entry)
             series[0] += 1
-            self._observe(endpoint, entry.latency_ms / 1000)
+            latency = self._latency.get(endpoint)
+            if latency is None:
+                latency = self._latency[endpoint] = _Latency()
+            latency.counts[bisect.bisect_left(LATENCY_BUCKETS, seconds)] += 1  # first bucket with seconds <= bound
+            latency.total += seconds
             if entry.model is not None:
-                prompt, completion = _tokens(entry.usage)
-                if prompt:
-                    self._inc("tokens", (entry.model, "in"), prompt)
-                if completion:
-                    self._inc("tokens", (entry.model, "out"), completion)
-                if entry.cost_usd:
-                    self._inc("cost_usd", (entry.model,), entry.cost_usd)
+                self._bill(entry.model, entry.usage, entry.cost_usd)
             if entry.generated:
                 self._inc("misses", (endpoint, "generated"))
             elif entry.near_miss is not None:
                 self._inc("misses", (endpoint, "strict"))
-            warnings = getattr(entry, "warnings", None)  # journaled by the fixture engine where it has them
-            if warnings:
-                self._inc("warnings", (endpoint,), len(warnings))
+            if entry.warnings:
+                self._inc("warnings", (endpoint,), len(entry.warnings))
 
-    def _observe(self, endpoint: str, seconds: float) -> None:
-        latency = self._latency.get(endpoint)
-        if latency is None:
-            latency = self._latency[endpoint] = _Latency()
-        latency.counts[bisect.bisect_left(LATENCY_BUCKETS, seconds)] += 1  # the first bucket with seconds <= bound
-        latency.total += seconds
+    def _requests_series(self, entry: JournalEntry) -> list[float]:
+        labels = (entry.endpoint, str(entry.status), fixture_label(entry))
+        series = self._by_facts[(entry.endpoint, entry.status, entry.fixture, entry.generated)] = self._series(
+            "requests", labels
+        )
+        return series
+
+    def _bill(self, model: str, usage: object, cost: float | None) -> None:
+        """Tokens and cost of one request; a series is made on its first non-zero amount, as a counter's would be."""
+        prompt, completion = _tokens(usage)
+        tallies = self._by_model.get(model)
+        if tallies is None:
+            tallies = self._by_model[model] = [None, None, None]
+        for index, amount in enumerate((prompt, completion, cost)):
+            if amount:
+                found = tallies[index]
+                if found is None:
+                    found = tallies[index] = self._billed_series(model, index)
+                found[0] += amount
+
+    def _billed_series(self, model: str, index: int) -> list[float]:
+        if index == 2:
+            return self._series("cost_usd", (model,))
+        return self._series("tokens", (model, "in" if index == 0 else "out"))
 
     @property
     def registry(self) -> CollectorRegistry:
