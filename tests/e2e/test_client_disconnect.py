@@ -97,3 +97,18 @@ def test_hanging_up_mid_upload_logs_no_error(slow_server: MockServer, caplog: py
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     assert [r for r in caplog.records if r.exc_info] == []
     assert any("hung up before sending the whole body" in r.getMessage() for r in caplog.records)
+
+
+def test_a_paced_streams_head_reaches_the_client_before_its_first_frame() -> None:
+    # The server holds a response's head until its first body bytes; a stream sends an empty first piece so its head
+    # is not held for the time to first token. With a first frame an hour away, only an early head passes.
+    late = {"match": {"user": "late start"}, "reply": {"content": "hello", "stream": {"ttft_ms": 3_600_000}}}
+    body = {**BODY, "messages": [{"role": "user", "content": "late start"}]}
+    with MockServer(Settings(port=0)) as running:
+        running.context.store.add(Fixture.model_validate(late))
+        with (
+            httpx.Client(base_url=running.base_url, timeout=GUARD) as client,
+            client.stream("POST", "/chat/completions", json=body, headers={"Authorization": "Bearer x"}) as reply,
+        ):
+            assert reply.status_code == 200
+            assert reply.headers["content-type"].startswith("text/event-stream")
