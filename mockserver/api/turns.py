@@ -40,9 +40,10 @@ def incoming_of(scope: Scope, body: Callable[[], Awaitable[bytes]]) -> Incoming:
 # Bounded memos shared by every app of the process (their contents depend on nothing an app configures).
 _HEADERS: Memo[tuple[Any, ...], dict[str, str]] = Memo(1024)  # some headers change every request (trace ids)
 _URLS: Memo[tuple[object, ...], tuple[str, str]] = Memo(1024)  # paths carry model ids, which callers choose
-_ENCODED: Memo[tuple[str, str], tuple[bytes, bytes]] = Memo(1024)  # fixture headers may carry anything
+_HEADS: Memo[tuple[tuple[str, str], ...], list[tuple[bytes, bytes]]] = Memo(1024)  # fixture headers: anything
 REMEMBERED_BYTES = 8 * 1024
-"""Request headers (all of them) and paths longer than this are not remembered: a few MiB at most for the caches."""
+"""Request headers (all of them), paths and answer headers longer than this are not remembered: a few MiB at most for
+the caches."""
 
 
 def _headers(raw: Any) -> dict[str, str]:
@@ -96,18 +97,20 @@ async def write(answer: Answer, scope: Scope, receive: Receive, send: Send) -> N
     if answer.stream is not None:
         await response(answer)(scope, receive, send)
         return
-    headers = [_encoded(name, value) for name, value in answer.headers.items()]
-    headers.append((b"content-length", str(len(answer.body)).encode()))
+    headers = [*_encoded(answer.headers), (b"content-length", str(len(answer.body)).encode())]
     await send({"type": "http.response.start", "status": answer.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": answer.body})
 
 
-def _encoded(name: str, value: str) -> tuple[bytes, bytes]:
-    """A header as ASGI sends it, remembered: answers repeat the same few headers (content type, fixture, usage)."""
-    found = _ENCODED.get((name, value))
+def _encoded(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    """An answer's headers as ASGI sends them, remembered: answers repeat the same few (content type, fixture, usage
+    method). The list is shared between those answers: read only."""
+    key = tuple(headers.items())
+    found = _HEADS.get(key)
     if found is None:
-        found = (name.lower().encode("latin-1"), value.encode("latin-1"))
-        _ENCODED.put((name, value), found)
+        found = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in key]
+        if sum(len(name) + len(value) for name, value in found) <= REMEMBERED_BYTES:  # a template may make them big
+            _HEADS.put(key, found)
     return found
 
 

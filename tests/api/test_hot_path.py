@@ -232,3 +232,8 @@ def test_big_header_lists_and_paths_are_answered_but_never_remembered(app_client
     long_path = CHAT + "/" + "p" * turns.REMEMBERED_BYTES
     assert turns._urls({**scope, "path": long_path}, "127.0.0.1")[0] == long_path
     assert turns._URLS.get(("http", "127.0.0.1", ("127.0.0.1", 80), "", None, long_path)) is None
+    answer = {"content-type": "application/json", "X-Big": "b" * turns.REMEMBERED_BYTES}
+    assert turns._encoded(answer)[1] == (b"x-big", b"b" * turns.REMEMBERED_BYTES)
+    assert turns._HEADS.get(tuple(answer.items())) is None
+    plain = {"content-type": "application/json"}
+    assert turns._encoded(plain) is turns._encoded(plain)  # remembered: the same list again
