@@ -9,6 +9,7 @@ import pytest
 
 from mockserver import Fixture, Match, TextMatch
 from mockserver.chat_request import parse_chat_request
+from mockserver.fixtures import matching
 from mockserver.fixtures.facts import RequestFacts, read_conversation
 from mockserver.fixtures.matching import CompiledMatch, match_keys
 from mockserver.fixtures.text_rules import TextRule, text_keys
@@ -597,7 +598,10 @@ def test_the_lookups_quick_tests_agree_with_every_check_they_stand_for(match: di
     outcomes = set()
     for request in requests:
         quick = [bool(fails(rule, request)) for fails in rule.fails]
-        full = [check(rule, request) is not None for check in rule.checks]
+        full = [check(rule, request) is not None for check in rule.tried]
         assert quick == full, request
         outcomes.add(rule.holds(request))
     assert outcomes == {True, False}  # each match both holds and fails for some request here
+    assert sorted(map(id, rule.tried)) == sorted(map(id, rule.checks))  # every check, the cheap comparisons first:
+    comparisons = [check in matching._COMPARISONS for check in rule.tried]
+    assert comparisons == sorted(comparisons, reverse=True)
