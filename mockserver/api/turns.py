@@ -123,15 +123,16 @@ class _Body:
 
     async def __call__(self) -> bytes:
         if self.data is None:
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 message = await self._receive()
                 if message["type"] != "http.request":  # the client hung up mid-upload
                     raise ClientDisconnect()
-                chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
                     break
-            self.data = b"".join(chunks)
+                chunks.append(message.get("body", b""))
+            last = message.get("body", b"")
+            self.data = b"".join((*chunks, last)) if chunks else last  # most bodies come in one message
         return self.data
 
     def replay(self) -> Receive:
