@@ -11,7 +11,7 @@ from pydantic_core import ErrorDetails
 from mockserver import errors
 from mockserver.types import JSON
 
-_LENIENT = ConfigDict(extra="allow", strict=True, frozen=True, defer_build=True)
+_LENIENT = ConfigDict(extra="allow", strict=True, frozen=True, defer_build=True)  # built on first use, as schema/base
 
 
 def _whole(value: Any) -> Any:

@@ -100,8 +100,8 @@ def test_hanging_up_mid_upload_logs_no_error(slow_server: MockServer, caplog: py
 
 
 def test_a_paced_streams_head_reaches_the_client_before_its_first_frame() -> None:
-    # The server holds a response's head until its first body bytes; a stream sends an empty first piece so its head
-    # is not held for the time to first token. With a first frame an hour away, only an early head passes.
+    # The server's transport holds writes until the end of the event loop's turn: a stream's head must still leave
+    # then, not with its first frame. With a first frame an hour away, only an early head passes.
     late = {"match": {"user": "late start"}, "reply": {"content": "hello", "stream": {"ttft_ms": 3_600_000}}}
     body = {**BODY, "messages": [{"role": "user", "content": "late start"}]}
     with MockServer(Settings(port=0)) as running:
