@@ -11,7 +11,9 @@ from pydantic_core import ErrorDetails
 from mockserver import errors
 from mockserver.types import JSON
 
-_LENIENT = ConfigDict(extra="allow", strict=True, frozen=True, defer_build=True)  # built on first use, as schema/base
+LENIENT = ConfigDict(extra="allow", strict=True, frozen=True, defer_build=True)
+"""The request models' config (chat, Responses, embeddings, images): unknown fields kept, types strict, the validator
+built on first use as in ``schema/base``."""
 
 
 def _whole(value: Any) -> Any:
@@ -27,7 +29,7 @@ _TYPE_NAMES = {"str", "int", "float", "bool", "none", "dict", "list", "function-
 class ImageUrl(BaseModel):
     """``image_url`` of an image content part."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     url: str
     detail: Literal["auto", "low", "high"] | None = None
@@ -36,7 +38,7 @@ class ImageUrl(BaseModel):
 class ContentPart(BaseModel):
     """One part of multimodal content; only ``text`` and ``image_url`` are read, the rest are accepted."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     type: str
     text: str | None = None
@@ -46,7 +48,7 @@ class ContentPart(BaseModel):
 class FunctionCall(BaseModel):
     """``function`` of an assistant tool call in the history."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     name: str
     arguments: str
@@ -55,7 +57,7 @@ class FunctionCall(BaseModel):
 class ToolCall(BaseModel):
     """An assistant tool call in the history."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     id: str
     type: str = "function"
@@ -65,7 +67,7 @@ class ToolCall(BaseModel):
 class Message(BaseModel):
     """One conversation turn."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
     content: str | list[ContentPart] | None = None
@@ -91,7 +93,7 @@ class Message(BaseModel):
 class FunctionDef(BaseModel):
     """A function tool's definition."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     name: str
     description: str | None = None
@@ -102,7 +104,7 @@ class FunctionDef(BaseModel):
 class Tool(BaseModel):
     """A tool offered to the model."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     type: str = "function"
     function: FunctionDef | None = None
@@ -111,7 +113,7 @@ class Tool(BaseModel):
 class NamedFunction(BaseModel):
     """``{"name": ...}`` inside a forced tool choice."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     name: str
 
@@ -119,7 +121,7 @@ class NamedFunction(BaseModel):
 class ToolChoiceObject(BaseModel):
     """``{"type": "function", "function": {"name": ...}}``."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     type: str
     function: NamedFunction | None = None
@@ -128,7 +130,7 @@ class ToolChoiceObject(BaseModel):
 class JsonSchemaFormat(BaseModel):
     """``json_schema`` of a structured-output response format."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     name: str
     schema_: dict[str, Any] | None = Field(default=None, alias="schema")
@@ -138,7 +140,7 @@ class JsonSchemaFormat(BaseModel):
 class ResponseFormat(BaseModel):
     """``response_format``."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     type: Literal["text", "json_object", "json_schema"]
     json_schema: JsonSchemaFormat | None = None
@@ -147,7 +149,7 @@ class ResponseFormat(BaseModel):
 class StreamOptions(BaseModel):
     """``stream_options``."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     include_usage: bool | None = None
 
@@ -155,7 +157,7 @@ class StreamOptions(BaseModel):
 class ChatRequest(BaseModel):
     """``POST /chat/completions`` body."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     model: str
     messages: list[Message] = Field(min_length=1)

@@ -116,9 +116,11 @@ class Metrics:
         endpoint = entry.endpoint
         seconds = entry.latency_ms / 1000
         with self._lock:
-            series = self._by_facts.get((endpoint, entry.status, entry.fixture, entry.generated))
+            facts = (endpoint, entry.status, entry.fixture, entry.generated)
+            series = self._by_facts.get(facts)
             if series is None:
-                series = self._requests_series(entry)
+                labels = (endpoint, str(entry.status), fixture_label(entry))
+                series = self._by_facts[facts] = self._series("requests", labels)
             series[0] += 1
             latency = self._latency.get(endpoint)
             if latency is None:
@@ -133,13 +135,6 @@ class Metrics:
                 self._inc("misses", (endpoint, "strict"))
             if entry.warnings:
                 self._inc("warnings", (endpoint,), len(entry.warnings))
-
-    def _requests_series(self, entry: JournalEntry) -> list[float]:
-        labels = (entry.endpoint, str(entry.status), fixture_label(entry))
-        series = self._by_facts[(entry.endpoint, entry.status, entry.fixture, entry.generated)] = self._series(
-            "requests", labels
-        )
-        return series
 
     def _bill(self, model: str, usage: object, cost: float | None) -> None:
         """Tokens and cost of one request; a series is made on its first non-zero amount, as a counter's would be."""

@@ -181,7 +181,7 @@ async def _prepare(ctx: AppContext, surface: Surface[Any], body: bytes, entry: J
     read by its surface and its model resolved; remembered per endpoint and body, because suites and load tests send
     the same request again and again (decoding, validating and reading it was a quarter of a scripted request)."""
     data = await asyncio.to_thread(decode_json_object, body) if len(body) > HEAVY_BODY else decode_json_object(body)
-    entry.request_body = body
+    entry.request_body = body  # once it decodes (the journal decodes it again when read), before validation may fail
     turn = surface.read(data)
     entry.stream = turn.stream
     model = _model(ctx, surface, turn, entry)

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from mockserver import errors
-from mockserver.chat_request import WholeInt, field_error
+from mockserver.chat_request import LENIENT, WholeInt, field_error
 from mockserver.types import JSON
 
-_LENIENT = ConfigDict(extra="allow", strict=True, frozen=True, defer_build=True)
 MAX_INPUTS = 2048  # OpenAI's limit on the inputs of one embeddings request
 
 
 class EmbeddingRequest(BaseModel):
     """``POST /embeddings``."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     model: str
     input: str | list[str] | list[int] | list[list[int]]
@@ -42,7 +41,7 @@ def _ids_text(item: int | list[int]) -> str:
 class ImageRequest(BaseModel):
     """``POST /images/generations``."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     model: str
     prompt: str = Field(min_length=1)

@@ -6,13 +6,12 @@ import dataclasses
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
+from pydantic import BaseModel, Discriminator, Field, Tag, ValidationError
 
 from mockserver import errors
-from mockserver.chat_request import ChatRequest, FunctionDef, NamedFunction, field_error
+from mockserver.chat_request import LENIENT, ChatRequest, FunctionDef, NamedFunction, field_error
 from mockserver.types import JSON
 
-_LENIENT = ConfigDict(extra="allow", strict=True, frozen=True, defer_build=True)
 MIN_OUTPUT_TOKENS = 16
 _IMAGE_DETAILS = ("auto", "low", "high")
 
@@ -20,7 +19,7 @@ _IMAGE_DETAILS = ("auto", "low", "high")
 class InputPart(BaseModel):
     """One content part: ``input_text`` / ``output_text`` are read, ``input_image`` is counted, others accepted."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     type: str
     text: str | None = None
@@ -32,7 +31,7 @@ class InputPart(BaseModel):
 class MessageItem(BaseModel):
     """``{"role", "content"}``, with or without ``"type": "message"``."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     type: Literal["message"] | None = None
     role: Literal["user", "assistant", "system", "developer"]
@@ -42,7 +41,7 @@ class MessageItem(BaseModel):
 class FunctionCallItem(BaseModel):
     """A tool call the model made earlier, sent back by the client."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     type: Literal["function_call"]
     call_id: str
@@ -54,7 +53,7 @@ class FunctionCallItem(BaseModel):
 class FunctionCallOutputItem(BaseModel):
     """The client's result for an earlier ``function_call``."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     type: Literal["function_call_output"]
     call_id: str
@@ -64,7 +63,7 @@ class FunctionCallOutputItem(BaseModel):
 class OtherItem(BaseModel):
     """Any other item (``reasoning``, ``item_reference``, …): accepted and left out of the conversation."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     type: str
 
@@ -90,7 +89,7 @@ InputItem = Annotated[
 class ToolDef(BaseModel):
     """A tool: flat ``{"type": "function", "name", "parameters"}`` or Chat-style ``{"function": {...}}``."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     type: str
     name: str | None = None
@@ -103,7 +102,7 @@ class ToolDef(BaseModel):
 class ToolChoiceObject(BaseModel):
     """``{"type": "function", "name"}`` (or the Chat-style ``{"function": {"name"}}``)."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     type: str
     name: str | None = None
@@ -113,7 +112,7 @@ class ToolChoiceObject(BaseModel):
 class TextFormat(BaseModel):
     """``text.format``."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     type: Literal["text", "json_object", "json_schema"]
     name: str | None = None
@@ -125,7 +124,7 @@ class TextFormat(BaseModel):
 class TextConfig(BaseModel):
     """``text``."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     format: TextFormat | None = None
     verbosity: Literal["low", "medium", "high"] | None = None
@@ -134,7 +133,7 @@ class TextConfig(BaseModel):
 class ReasoningConfig(BaseModel):
     """``reasoning`` (accepted and echoed; the mock's reasoning does not depend on it)."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None = None
     summary: Literal["auto", "concise", "detailed"] | None = None
@@ -143,7 +142,7 @@ class ReasoningConfig(BaseModel):
 class ResponsesRequest(BaseModel):
     """``POST /responses`` body."""
 
-    model_config = _LENIENT
+    model_config = LENIENT
 
     model: str
     input: str | list[InputItem]

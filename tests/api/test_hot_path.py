@@ -237,3 +237,14 @@ def test_big_header_lists_and_paths_are_answered_but_never_remembered(app_client
     assert turns._HEADS.get(tuple(answer.items())) is None
     plain = {"content-type": "application/json"}
     assert turns._encoded(plain) is turns._encoded(plain)  # remembered: the same list again
+
+
+def test_a_body_refused_by_validation_is_still_journaled_as_sent(app_client: AppClient) -> None:
+    client = app_client()
+    sent = json.dumps({"model": "openai/chat-completion/models/gpt-4o", "messages": "not a list"}).encode()
+    for _ in range(2):  # a refused body is never remembered: the second is read afresh, and journaled the same
+        assert client.post(CHAT, content=sent, headers=AUTH).status_code == 400
+    entries = context(client).journal.entries()
+    assert [(entry.status, entry.request_body, entry.request) for entry in entries] == [
+        (400, sent, json.loads(sent))
+    ] * 2
