@@ -8,6 +8,7 @@ import ipaddress
 import json
 import logging
 import weakref
+from collections.abc import Awaitable
 
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -162,7 +163,8 @@ class RequestGuard:
         state["req_id"] = ids.request_id()
         started = False
 
-        async def send_with_id(message: Message) -> None:
+        # Not a coroutine: it hands back ``send``'s own awaitable, so each message awaits one coroutine, not two.
+        def send_with_id(message: Message) -> Awaitable[None]:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
@@ -172,7 +174,7 @@ class RequestGuard:
                     (b"x-clarifai-request-id", rid),
                     (b"x-request-id", rid),
                 ]
-            await send(message)
+            return send(message)
 
         try:
             self._admit(scope)
