@@ -77,7 +77,8 @@ async def journaled(
         note_warnings(entry, error.headers)
         raise
     finally:
-        entry.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        # to the microsecond; whole units, as ``round(ms, 3)`` gives them at a third of its time
+        entry.latency_ms = round((time.perf_counter() - started) * 1_000_000) / 1000
         ctx.journal.add(entry)
         log_warnings(entry)
         ctx.observer.journaled(entry)  # metrics and hit counts, from this one place
