@@ -50,8 +50,12 @@ def _tokens(usage: object) -> tuple[int, int]:
     """Prompt and completion tokens of a journaled usage (chat and embeddings, or Responses' input and output)."""
     if not isinstance(usage, dict):
         return 0, 0
-    prompt = usage.get("prompt_tokens", usage.get("input_tokens", 0))
-    completion = usage.get("completion_tokens", usage.get("output_tokens", 0))
+    prompt = usage.get("prompt_tokens")
+    if prompt is None:
+        prompt = usage.get("input_tokens", 0)
+    completion = usage.get("completion_tokens")
+    if completion is None:
+        completion = usage.get("output_tokens", 0)
     return (prompt if isinstance(prompt, int) else 0), (completion if isinstance(completion, int) else 0)
 
 
@@ -81,6 +85,22 @@ class _Latency:
         self.created = time.time()
 
 
+class _Row:
+    """The series one kind of request counts in: its ``requests`` series, its endpoint's histogram, its ``misses``
+    series (``None`` for a hit) and its model's billed tallies (``None`` without a model)."""
+
+    __slots__ = ("latency", "misses", "requests", "tallies")
+
+    def __init__(
+        self,
+        requests: list[float],
+        latency: _Latency,
+        misses: list[float] | None,
+        tallies: list[list[float] | None] | None,
+    ) -> None:
+        self.requests, self.latency, self.misses, self.tallies = requests, latency, misses, tallies
+
+
 class Metrics:
     """The counters, histogram and gauge ``GET /__mock__/metrics`` exposes.
 
@@ -92,9 +112,9 @@ class Metrics:
     def __init__(self) -> None:
         self._counts: dict[str, Series] = {name: {} for name, _, _ in COUNTERS}
         self._latency: dict[str, _Latency] = {}
-        # The ``requests`` series by the entry's raw facts (endpoint, status, fixture, generated), so a request costs
-        # one lookup rather than building its labels each time.
-        self._by_facts: dict[tuple[str, int, str | None, bool], list[float]] = {}
+        # What a request counts, by the entry's raw facts (endpoint, status, fixture, generated, strict miss, model),
+        # so a request costs one lookup rather than building labels each time. Counts are never cleared.
+        self._rows: dict[tuple[str, int, str | None, bool, bool, str | None], _Row] = {}
         # A model's ``tokens`` in, ``tokens`` out and ``cost_usd`` series, each once it has been counted.
         self._by_model: dict[str, list[list[float] | None]] = {}
         self.streams = Level()
@@ -112,36 +132,43 @@ class Metrics:
 
     def record(self, entry: JournalEntry) -> None:
         """Count one journaled request."""
-        # Every request comes here, so the common path is written out: one call per request rather than eight.
-        endpoint = entry.endpoint
+        # Every request comes here, so the common path is one lookup: what an entry's facts count, found once.
         seconds = entry.latency_ms / 1000
+        facts = (entry.endpoint, entry.status, entry.fixture, entry.generated, entry.near_miss is None, entry.model)
         with self._lock:
-            facts = (endpoint, entry.status, entry.fixture, entry.generated)
-            series = self._by_facts.get(facts)
-            if series is None:
-                labels = (endpoint, str(entry.status), fixture_label(entry))
-                series = self._by_facts[facts] = self._series("requests", labels)
-            series[0] += 1
-            latency = self._latency.get(endpoint)
-            if latency is None:
-                latency = self._latency[endpoint] = _Latency()
+            row = self._rows.get(facts)
+            if row is None:
+                row = self._rows[facts] = self._row(entry)
+            row.requests[0] += 1
+            latency = row.latency
             latency.counts[bisect.bisect_left(LATENCY_BUCKETS, seconds)] += 1  # first bucket with seconds <= bound
             latency.total += seconds
-            if entry.model is not None:
-                self._bill(entry.model, entry.usage, entry.cost_usd)
-            if entry.generated:
-                self._inc("misses", (endpoint, "generated"))
-            elif entry.near_miss is not None:
-                self._inc("misses", (endpoint, "strict"))
+            if row.misses is not None:
+                row.misses[0] += 1
+            if row.tallies is not None:
+                self._bill(row.tallies, entry.model or "", entry.usage, entry.cost_usd)
             if entry.warnings:
-                self._inc("warnings", (endpoint,), len(entry.warnings))
+                self._inc("warnings", (entry.endpoint,), len(entry.warnings))
 
-    def _bill(self, model: str, usage: object, cost: float | None) -> None:
+    def _row(self, entry: JournalEntry) -> _Row:
+        endpoint = entry.endpoint
+        latency = self._latency.get(endpoint)
+        if latency is None:
+            latency = self._latency[endpoint] = _Latency()
+        misses = None
+        if entry.generated:
+            misses = self._series("misses", (endpoint, "generated"))
+        elif entry.near_miss is not None:
+            misses = self._series("misses", (endpoint, "strict"))
+        tallies = None
+        if entry.model is not None:
+            tallies = self._by_model.setdefault(entry.model, [None, None, None])
+        requests = self._series("requests", (endpoint, str(entry.status), fixture_label(entry)))
+        return _Row(requests, latency, misses, tallies)
+
+    def _bill(self, tallies: list[list[float] | None], model: str, usage: object, cost: float | None) -> None:
         """Tokens and cost of one request; a series is made on its first non-zero amount, as a counter's would be."""
         prompt, completion = _tokens(usage)
-        tallies = self._by_model.get(model)
-        if tallies is None:
-            tallies = self._by_model[model] = [None, None, None]
         for index, amount in enumerate((prompt, completion, cost)):
             if amount:
                 found = tallies[index]
