@@ -192,6 +192,20 @@ def test_default_url_serves_a_small_png(client: openai.OpenAI) -> None:
     assert httpx.get(url).content == picture.content
 
 
+@pytest.mark.parametrize(("forwarded", "scheme"), [({}, "http://"), ({"x-forwarded-proto": "https"}, "https://")])
+def test_picture_urls_follow_a_trusted_proxys_scheme(
+    server: MockServer, forwarded: dict[str, str], scheme: str
+) -> None:
+    # uvicorn's proxy-header handling is skipped for requests without forwarded headers (server.py); one that sends
+    # them from a trusted address (127.0.0.1) still gets its scheme, so a TLS proxy's clients get https links.
+    with openai.OpenAI(base_url=server.base_url, api_key=PAT, max_retries=0, default_headers=forwarded) as sdk:
+        response = sdk.images.generate(model=GROK_IMAGE, prompt="A harbour at night.")
+    assert response.data is not None
+    url = response.data[0].url
+    assert url is not None
+    assert url.startswith(scheme + "127.0.0.1:")
+
+
 def test_b64_json_decodes_to_a_png(client: openai.OpenAI) -> None:
     raw = client.images.with_raw_response.generate(
         model=GROK_IMAGE, prompt="A red fox.", response_format="b64_json", size="512x256"
