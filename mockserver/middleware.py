@@ -23,6 +23,9 @@ logger = logging.getLogger("mockserver")
 BODY_TIMEOUT_S = 30.0
 """The whole request body must arrive within this many seconds of the request head, else 408 (slow uploads)."""
 CONTROL_PATH = "/__mock__/"
+BODY_HELD = "clarifai_mock.body_held"
+"""A scope key the mock's own server protocol sets (``server.HttpProtocol``) when it already holds a request's whole
+body as the app starts: reading it cannot wait, so the guard skips the deadline's registration for it."""
 
 
 def body_timeout() -> errors.ApiError:
@@ -117,14 +120,29 @@ class _Deadlines:
 class _BodyReader:
     """``receive`` with the body limits: at most ``limit`` bytes, all of them within ``BODY_TIMEOUT_S``."""
 
-    def __init__(self, receive: Receive, limit: int, loop: asyncio.AbstractEventLoop, deadlines: _Deadlines) -> None:
+    def __init__(
+        self,
+        receive: Receive,
+        limit: int,
+        loop: asyncio.AbstractEventLoop,
+        deadlines: _Deadlines,
+        held: bool = False,
+    ) -> None:
         self.receive, self.limit, self.deadlines = receive, limit, deadlines
-        self.received, self.done = 0, False
+        self.received, self.done, self.held = 0, False, held
         self.deadline = loop.time() + BODY_TIMEOUT_S
 
     async def __call__(self) -> Message:
         if self.done:  # later receives wait for a disconnect during the response: no deadline on those
             return await self.receive()
+        message = await self.receive() if self.held else await self._before_deadline()
+        self.done = message["type"] != "http.request" or not message.get("more_body", False)
+        self.received += len(message.get("body", b""))
+        if self.received > self.limit:
+            raise errors.too_large(self.limit)
+        return message
+
+    async def _before_deadline(self) -> Message:
         task = asyncio.current_task()
         assert task is not None
         self.deadlines.start(task, self.deadline)
@@ -138,10 +156,6 @@ class _BodyReader:
         if self.deadlines.stop(task):  # cancelled just as the body arrived: it still came too late
             task.uncancel()
             raise body_timeout()
-        self.done = message["type"] != "http.request" or not message.get("more_body", False)
-        self.received += len(message.get("body", b""))
-        if self.received > self.limit:
-            raise errors.too_large(self.limit)
         return message
 
 
@@ -178,7 +192,7 @@ class RequestGuard:
 
         try:
             self._admit(scope)
-            await app(scope, self._reader(receive), send_with_id)
+            await app(scope, self._reader(receive, BODY_HELD in scope), send_with_id)
         except StreamDisconnect:
             raise
         except ClientDisconnect:  # the client hung up mid-upload: nobody is left to answer, and it is no bug
@@ -191,16 +205,16 @@ class RequestGuard:
             if not started:
                 await self._send_error(scope, errors.internal_error(), send_with_id)
 
-    def _reader(self, receive: Receive) -> _BodyReader:
+    def _reader(self, receive: Receive, held: bool = False) -> _BodyReader:
         loop = asyncio.get_running_loop()
         last = self._last
         if last is not None and last[0]() is loop:  # skips the weak-keyed lookup, which makes a weak reference
-            return _BodyReader(receive, self.settings.max_body_bytes, loop, last[1])
+            return _BodyReader(receive, self.settings.max_body_bytes, loop, last[1], held)
         deadlines = self._deadlines.get(loop)
         if deadlines is None:
             deadlines = self._deadlines[loop] = _Deadlines()
         self._last = (weakref.ref(loop), deadlines)
-        return _BodyReader(receive, self.settings.max_body_bytes, loop, deadlines)
+        return _BodyReader(receive, self.settings.max_body_bytes, loop, deadlines, held)
 
     def _admit(self, scope: Scope) -> None:
         """Refuse, before anything is read, a foreign ``Host`` or a body declared larger than the limit."""

@@ -18,6 +18,7 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from mockserver.app import create_app
 from mockserver.config import Settings
 from mockserver.context import AppContext
+from mockserver.middleware import BODY_HELD
 
 START_TIMEOUT = 10.0
 HEAD_TIMEOUT_S = 10.0
@@ -140,6 +141,9 @@ class HttpProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
 
     def data_received(self, data: bytes) -> None:
         AutoHTTPProtocol.data_received(self, data)
+        cycle = self.cycle
+        if cycle is not None and not cycle.more_body:  # the whole body is here: the app's reads of it cannot wait
+            cycle.scope[BODY_HELD] = True
         if self._head_timer is not None:
             if self.cycle is not self._head_cycle:  # a new request's head is complete
                 self._head_timer.cancel()

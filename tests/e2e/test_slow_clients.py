@@ -10,7 +10,7 @@ import socket
 
 import pytest
 
-from mockserver import MockServer, middleware, server as server_module
+from mockserver import MockServer, Settings, middleware, server as server_module
 
 GUARD = 30.0
 CHAT = "/v2/ext/openai/v1/chat/completions"
@@ -62,3 +62,14 @@ def test_a_late_body_gets_a_408(server: MockServer) -> None:
             answer += chunk
         assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
         assert b"did not arrive within" in answer
+
+
+def test_a_body_the_server_already_holds_is_still_held_to_the_size_limit() -> None:
+    # Head and whole chunked body in one packet: the protocol marks the body as held (middleware.BODY_HELD), so its
+    # read skips the deadline; the size limit, which the declared length cannot tell here, still applies.
+    chunk = b'{"model": "' + b"x" * 200 + b'"}'
+    body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(chunk), chunk)
+    with MockServer(Settings(port=0, max_body_bytes=100)) as small, connect(small) as sock:
+        sock.sendall((HEAD + "Transfer-Encoding: chunked\r\n\r\n").encode() + body)
+        answer = sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
