@@ -32,17 +32,11 @@ class LedgerLine:
 
 _UNIT: int = 10**COST_DIGITS
 """Units of 1e-10 USD in a dollar: totals are kept as whole units, so adding a request's cost needs no rounding."""
-_UNITS_PER_PRICE = _UNIT / 1_000_000  # prices are per 1M tokens
-
-
-def _units(usage: Usage, price: Price) -> int:
-    # The nearest whole unit: what ``round(usd, COST_DIGITS)`` gives (ties aside), at a sixth of its time.
-    return round((usage.prompt_tokens * price.input + usage.completion_tokens * price.output) * _UNITS_PER_PRICE)
 
 
 def cost(usage: Usage, price: Price) -> float:
     """USD for ``usage`` at ``price`` per 1M tokens; completion includes reasoning tokens, as Clarifai bills."""
-    return _units(usage, price) / _UNIT
+    return round((usage.prompt_tokens * price.input + usage.completion_tokens * price.output) / 1_000_000, COST_DIGITS)
 
 
 class Ledger:
@@ -56,7 +50,10 @@ class Ledger:
         self, pat: str, model: str, namespace: str | None, usage: Usage, price: Price, amount: float | None = None
     ) -> float:
         """Add one request's usage; returns its cost (``amount`` when billed per operation, as images are)."""
-        units = _units(usage, price) if amount is None else round(amount * _UNIT)
+        amount = cost(usage, price) if amount is None else round(amount, COST_DIGITS)
+        # A whole number of units (``amount`` is one, up to the float's last bit): the total needs no second rounding,
+        # and ``units / _UNIT`` is what ``round(total + amount, COST_DIGITS)`` gave.
+        units = round(amount * _UNIT)
         with self._lock:
             line = self._lines.get((pat, model, namespace))
             if line is None:
@@ -68,7 +65,7 @@ class Ledger:
             line.reasoning_tokens += usage.reasoning_tokens
             line.units += units
             line.cost_usd = line.units / _UNIT
-        return units / _UNIT
+        return amount
 
     def spent(self, pat: str) -> float:
         """USD charged to ``pat`` (a fingerprint) so far, across models and namespaces."""
