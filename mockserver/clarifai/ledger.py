@@ -39,18 +39,24 @@ def cost(usage: Usage, price: Price) -> float:
     return round((usage.prompt_tokens * price.input + usage.completion_tokens * price.output) / 1_000_000, COST_DIGITS)
 
 
+_REMEMBERED_COSTS = 4096
+
+
 class Ledger:
     """Thread-safe totals; ``summary`` gives them per line and overall."""
 
     def __init__(self) -> None:
         self._lines: dict[tuple[str, str, str | None], LedgerLine] = {}
         self._lock = threading.Lock()
+        # Costs by (prompt, completion, input price, output price): suites send the same requests again and again,
+        # and ``round(usd, 10)`` goes through decimal digits (~0.5 µs, ~2,500 instructions a request). Bounded.
+        self._costs: dict[tuple[int, int, float, float], float] = {}
 
     def charge(
         self, pat: str, model: str, namespace: str | None, usage: Usage, price: Price, amount: float | None = None
     ) -> float:
         """Add one request's usage; returns its cost (``amount`` when billed per operation, as images are)."""
-        amount = cost(usage, price) if amount is None else round(amount, COST_DIGITS)
+        amount = self._cost(usage, price) if amount is None else round(amount, COST_DIGITS)
         # A whole number of units (``amount`` is one, up to the float's last bit): the total needs no second rounding,
         # and ``units / _UNIT`` is what ``round(total + amount, COST_DIGITS)`` gave.
         units = round(amount * _UNIT)
@@ -66,6 +72,16 @@ class Ledger:
             line.units += units
             line.cost_usd = line.units / _UNIT
         return amount
+
+    def _cost(self, usage: Usage, price: Price) -> float:
+        key = (usage.prompt_tokens, usage.completion_tokens, price.input, price.output)
+        found = self._costs.get(key)
+        if found is None:
+            found = cost(usage, price)
+            if len(self._costs) >= _REMEMBERED_COSTS:
+                self._costs.clear()
+            self._costs[key] = found
+        return found
 
     def spent(self, pat: str) -> float:
         """USD charged to ``pat`` (a fingerprint) so far, across models and namespaces."""
