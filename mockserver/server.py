@@ -121,7 +121,8 @@ def _forwarded_only_when_sent(app: Any) -> Any:
 class HttpProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
     """uvicorn's HTTP protocol (httptools when installed, else h11) writing through a ``_Coalesced`` transport, with a
     deadline for the request head: a connection whose head is late is closed (uvicorn has no such timeout of its
-    own; its keep-alive timer stops at the first byte of the next request)."""
+    own; its keep-alive timer stops at the first byte of the next request). It also marks a request whose whole body
+    it already holds (``BODY_HELD``) and runs uvicorn's proxy-header middleware only where forwarded headers came."""
 
     app: Any
     cycle: Any
