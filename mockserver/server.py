@@ -146,10 +146,10 @@ class HttpProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
         if cycle is not None and not cycle.more_body:  # the whole body is here: the app's reads of it cannot wait
             cycle.scope[BODY_HELD] = True
         if self._head_timer is not None:
-            if self.cycle is not self._head_cycle:  # a new request's head is complete
+            if cycle is not self._head_cycle:  # a new request's head is complete
                 self._head_timer.cancel()
                 self._head_timer = None
-        elif self.cycle is None or self.cycle.response_complete:  # bytes of the next request's head
+        elif cycle is None or cycle.response_complete:  # bytes of the next request's head
             self._arm_head()
 
     def connection_lost(self, exc: Exception | None) -> None:
