@@ -24,7 +24,7 @@ BODY_TIMEOUT_S = 30.0
 """The whole request body must arrive within this many seconds of the request head, else 408 (slow uploads)."""
 CONTROL_PATH = "/__mock__/"
 BODY_HELD = "clarifai_mock.body_held"
-"""A scope key the mock's own server protocol sets (``server.HttpProtocol``) when it already holds a request's whole
+"""A scope key the mock's own server protocol sets (``protocol.HttpProtocol``) when it already holds a request's whole
 body as the app starts: reading it cannot wait, so the guard skips the deadline's registration for it."""
 
 

@@ -10,7 +10,7 @@ import socket
 
 import pytest
 
-from mockserver import MockServer, Settings, middleware, server as server_module
+from mockserver import MockServer, Settings, middleware, protocol
 
 GUARD = 30.0
 CHAT = "/v2/ext/openai/v1/chat/completions"
@@ -19,7 +19,7 @@ HEAD = f"POST {CHAT} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Key p\r\nCont
 
 @pytest.fixture
 def short_deadlines(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(server_module, "HEAD_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(protocol, "HEAD_TIMEOUT_S", 0.2)
     monkeypatch.setattr(middleware, "BODY_TIMEOUT_S", 0.2)
 
 

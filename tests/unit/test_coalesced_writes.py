@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from mockserver.server import COALESCE_LIMIT, _Coalesced
+from mockserver.protocol import COALESCE_LIMIT, _Coalesced
 
 
 class Recording:

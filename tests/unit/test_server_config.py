@@ -8,6 +8,7 @@ import pytest
 import uvicorn
 
 from mockserver import Settings, cli, create_app, server
+from mockserver.protocol import HttpProtocol
 
 
 def test_the_config_sets_every_limit_on_purpose() -> None:
@@ -15,7 +16,7 @@ def test_the_config_sets_every_limit_on_purpose() -> None:
     assert config.timeout_keep_alive == server.KEEP_ALIVE_S == 5
     assert config.h11_max_incomplete_event_size == server.MAX_HEAD_BYTES
     assert config.limit_concurrency == server.MAX_CONNECTIONS
-    assert config.http is server.HttpProtocol  # carries the request-head deadline uvicorn lacks
+    assert config.http is HttpProtocol  # carries the request-head deadline uvicorn lacks
 
 
 def test_serve_runs_uvicorn_with_that_config(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -30,11 +31,11 @@ def test_serve_runs_uvicorn_with_that_config(monkeypatch: pytest.MonkeyPatch) ->
     assert (config.host, config.log_level) == ("127.0.0.1", "info")
     assert config.timeout_keep_alive == server.KEEP_ALIVE_S
     assert config.limit_concurrency == server.MAX_CONNECTIONS
-    assert config.http is server.HttpProtocol
+    assert config.http is HttpProtocol
 
 
 def test_mock_server_runs_with_that_config() -> None:
     with server.MockServer(Settings(port=0)) as running:
         assert running._server is not None
-        assert running._server.config.http is server.HttpProtocol
+        assert running._server.config.http is HttpProtocol
         assert running._server.config.limit_concurrency == server.MAX_CONNECTIONS
