@@ -21,7 +21,7 @@ LAYERS: list[set[str]] = [
     {"context"},
     {"turn"},
     {"api"},
-    {"app", "middleware", "server", "cli", "__main__"},
+    {"app", "middleware", "protocol", "server", "cli", "__main__"},
     {"testing", "pytest_plugin"},
 ]
 FRAMEWORKS = {"starlette", "uvicorn", "httpx", "click", "pytest", "anyio", "watchfiles"}
