@@ -196,8 +196,8 @@ def test_default_url_serves_a_small_png(client: openai.OpenAI) -> None:
 def test_picture_urls_follow_a_trusted_proxys_scheme(
     server: MockServer, forwarded: dict[str, str], scheme: str
 ) -> None:
-    # uvicorn's proxy-header handling is skipped for requests without forwarded headers (protocol.py); one that sends
-    # them from a trusted address (127.0.0.1) still gets its scheme, so a TLS proxy's clients get https links.
+    # uvicorn's proxy-header handling is skipped for requests without forwarded headers (protocol/http.py); one
+    # that sends them from a trusted address (127.0.0.1) still gets its scheme, so TLS proxies' clients get https links.
     with openai.OpenAI(base_url=server.base_url, api_key=PAT, max_retries=0, default_headers=forwarded) as sdk:
         response = sdk.images.generate(model=GROK_IMAGE, prompt="A harbour at night.")
     assert response.data is not None

@@ -10,7 +10,8 @@ import socket
 
 import pytest
 
-from mockserver import MockServer, Settings, middleware, protocol
+from mockserver import MockServer, Settings, middleware
+from mockserver.protocol import http as protocol
 
 GUARD = 30.0
 CHAT = "/v2/ext/openai/v1/chat/completions"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from mockserver.protocol import COALESCE_LIMIT, _Coalesced
+from mockserver.protocol.coalesced import COALESCE_LIMIT, Coalesced
 
 
 class Recording:
@@ -35,14 +35,14 @@ class Recording:
 def run(steps: Any) -> Recording:
     async def main() -> Recording:
         transport = Recording()
-        await steps(_Coalesced(transport, asyncio.get_running_loop()), transport)  # type: ignore[arg-type]
+        await steps(Coalesced(transport, asyncio.get_running_loop()), transport)  # type: ignore[arg-type]
         return transport
 
     return asyncio.run(main())
 
 
 def test_a_head_and_body_written_in_one_turn_leave_as_one_write_at_its_end() -> None:
-    async def steps(coalesced: _Coalesced, transport: Recording) -> None:
+    async def steps(coalesced: Coalesced, transport: Recording) -> None:
         coalesced.write(b"HTTP/1.1 200 OK\r\n\r\n")
         coalesced.write(bytearray(b"body"))  # a buffer the writer may reuse is copied
         assert transport.writes == []
@@ -56,7 +56,7 @@ def test_a_head_and_body_written_in_one_turn_leave_as_one_write_at_its_end() -> 
 
 
 def test_past_the_limit_bytes_leave_at_once_so_flow_control_still_sees_them() -> None:
-    async def steps(coalesced: _Coalesced, transport: Recording) -> None:
+    async def steps(coalesced: Coalesced, transport: Recording) -> None:
         coalesced.write(b"x" * (COALESCE_LIMIT + 1))
         assert [len(w) for w in transport.writes] == [COALESCE_LIMIT + 1]
         await asyncio.sleep(0)
@@ -66,14 +66,14 @@ def test_past_the_limit_bytes_leave_at_once_so_flow_control_still_sees_them() ->
 
 
 def test_close_sends_what_is_held_and_abort_drops_it() -> None:
-    async def close(coalesced: _Coalesced, transport: Recording) -> None:
+    async def close(coalesced: Coalesced, transport: Recording) -> None:
         coalesced.write(b"last words")
         coalesced.close()
         assert (transport.writes, transport.closed) == ([b"last words"], True)
         await asyncio.sleep(0)
         assert transport.writes == [b"last words"]
 
-    async def abort(coalesced: _Coalesced, transport: Recording) -> None:
+    async def abort(coalesced: Coalesced, transport: Recording) -> None:
         coalesced.write(b"never sent")
         coalesced.abort()
         await asyncio.sleep(0)
@@ -84,7 +84,7 @@ def test_close_sends_what_is_held_and_abort_drops_it() -> None:
 
 
 def test_bytes_for_a_connection_that_closed_meanwhile_are_dropped_and_the_rest_is_the_real_transport() -> None:
-    async def steps(coalesced: _Coalesced, transport: Recording) -> None:
+    async def steps(coalesced: Coalesced, transport: Recording) -> None:
         coalesced.write(b"too late")
         transport.closed = True  # the client went away before the turn ended
         await asyncio.sleep(0)
