@@ -99,8 +99,11 @@ def _wrote_head(cycle: RequestResponseCycle, message: Any) -> bool:
     # where the logger takes ``info``, and only there is the head left to uvicorn.
     if cycle.access_log and cycle.access_logger.isEnabledFor(logging.INFO):
         return False
+    headers = message.get("headers", ())
+    if type(headers) is not list and type(headers) is not tuple:  # an iterator read here would be gone for uvicorn
+        return False
     line = STATUS_LINE.get(message.get("status"))
-    found = None if line is None else render(line, (*cycle.default_headers, *message.get("headers", ())))
+    found = None if line is None else render(line, (*cycle.default_headers, *headers))
     if found is None:
         return False
     cycle.response_started = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -74,7 +75,7 @@ def outcome(found: RequestResponseCycle, messages: list[Any], *, lean: bool) -> 
     return b"".join(transport.written), state, found.keep_alive, transport.closed, error
 
 
-def response(headers: list[Any], body: bytes = b"hello", status: int = 200) -> list[Any]:
+def response(headers: Iterable[Any], body: bytes = b"hello", status: int = 200) -> list[Any]:
     start = {"type": "http.response.start", "status": status, "headers": headers}
     return [start, {"type": "http.response.body", "body": body, "more_body": False}]
 
@@ -157,3 +158,13 @@ def test_an_access_log_that_shows_is_left_to_uvicorn(caplog: pytest.LogCaptureFi
     assert outcome(cycle(access_log=True, access_logger="test.shown"), messages, lean=True) == expected
     lines = [record.getMessage() for record in caplog.records if record.name == "test.shown"]
     assert lines == ['127.0.0.1:1 - "GET / HTTP/1.1" 200'] * 2  # one line from each path: uvicorn wrote both
+
+
+def test_headers_given_as_an_iterator_reach_uvicorn_whole() -> None:
+    def messages() -> list[Any]:  # a fresh iterator for each path: reading it is using it up
+        return response(iter([(b"x-a", b"b")]))  # no length: a head uvicorn writes (chunked)
+
+    expected = outcome(cycle(), messages(), lean=False)
+    assert expected[0].startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"x-a: b\r\n" in expected[0]
+    assert outcome(cycle(), messages(), lean=True) == expected
