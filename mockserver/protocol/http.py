@@ -32,7 +32,7 @@ def _served(app: Any, lean: bool) -> Any:
     """The app uvicorn calls for each request. uvicorn's ``ProxyHeadersMiddleware`` (``proxy_headers``, on by default)
     runs only for a request that sends ``X-Forwarded-For`` or ``-Proto``: for any other it changes nothing, yet its
     checks and its extra coroutine were a fortieth of a request. With ``lean`` the app's ``send`` writes response
-    heads through ``response_head.lean_send``. ``app`` is returned as it is when neither applies."""
+    heads through ``head.lean_send``. ``app`` is returned as it is when neither applies."""
     proxied = app if isinstance(app, ProxyHeadersMiddleware) else None
     if proxied is None and not lean:
         return app
