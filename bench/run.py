@@ -253,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print("\nPython start-up costs (medians of 3 fresh processes)\n| | |\n|---|---|")
         print("\n".join(python_costs()))
 
-        print("\nFixture scaling (clarifai-mock, strict, the request hits the last fixture; rate, server CPU a request)")
+        print("\nFixture scaling (clarifai-mock, strict, the request hits the last fixture; rate, CPU a request)")
         scaling, cpu = scale(folder, options, log)
         for count, label in ((10, "10 fixtures"), (10_000, "10,000 fixtures")):
             print(f"| {label} | {scaling[count]:,.0f} req/s | {cpu[count]:,.0f} µs CPU |")
