@@ -258,4 +258,10 @@ def counter_for(encoding: str, *, exact: bool) -> TokenCounter:
     return found
 
 
+def loaded_counter(encoding: str, *, exact: bool) -> TokenCounter | None:
+    """The counter ``counter_for`` gives, once it has given it; ``None`` while the encoding has not been loaded (the
+    server then loads it in a worker thread, not on its event loop)."""
+    return _COUNTERS.get((encoding, exact))
+
+
 _COUNTERS: dict[tuple[str, bool], TokenCounter] = {}

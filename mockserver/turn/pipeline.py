@@ -20,7 +20,7 @@ import orjson
 from mockserver import errors
 from mockserver.clarifai.auth import Caller, authenticate
 from mockserver.clarifai.catalog import ResolvedModel
-from mockserver.clarifai.tokens import TokenCounter, counter_for
+from mockserver.clarifai.tokens import TokenCounter, counter_for, loaded_counter
 from mockserver.config import Settings
 from mockserver.context import AppContext
 from mockserver.engine import ids
@@ -187,7 +187,10 @@ async def _prepare(ctx: AppContext, surface: Surface[Any], body: bytes, entry: J
     entry.stream = turn.stream
     model = _model(ctx, surface, turn, entry)
     digest = request_hash(data, model.canonical)
-    counter = counter_for(model.info.tokenizer, exact=model.info.owner == "openai")
+    exact = model.info.owner == "openai"
+    counter = loaded_counter(model.info.tokenizer, exact=exact)
+    if counter is None:  # the encoding's first use: ~50 ms to load, more from a cold disk, off the event loop
+        counter = await asyncio.to_thread(counter_for, model.info.tokenizer, exact=exact)
     inputs = data.get("input")
     big = len(body) > HEAVY_BODY or (isinstance(inputs, list) and len(inputs) > _HEAVY_INPUTS)
     schema = any(key in data for key in _SCHEMA_KEYS)

@@ -18,6 +18,7 @@ from openai.types import CreateEmbeddingResponse
 from openai.types.chat import ChatCompletion
 
 from mockserver import MockServer
+from mockserver.clarifai import tokens
 from mockserver.fixtures.store import FixtureStore
 from mockserver.turn.chat import ChatSurface
 from mockserver.turn.media import EmbeddingsSurface
@@ -95,3 +96,17 @@ def test_a_bulk_fixture_load(server: MockServer, gate: Gate, monkeypatch: Any) -
     assert answer.status_code == 201
     assert len(answer.json()["added"]) == 2000
     httpx.delete(url, headers=headers)
+
+
+def test_the_first_use_of_an_encoding(server: MockServer, client: openai.OpenAI, gate: Gate, monkeypatch: Any) -> None:
+    # As if no request had counted tokens yet: the load (~50 ms warm, most of a second from a cold disk) is gated.
+    monkeypatch.setattr(tokens, "_COUNTERS", {})
+    monkeypatch.setattr(tokens, "_load", gate.wrap(tokens._load))
+    reply = health_answers_while(
+        server,
+        gate,
+        lambda: client.chat.completions.create(model=GPT4O, messages=[{"role": "user", "content": "first count"}]),
+    )
+    ChatCompletion.model_validate(reply.model_dump())
+    assert reply.usage is not None
+    assert reply.usage.prompt_tokens > 0
