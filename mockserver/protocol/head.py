@@ -103,7 +103,10 @@ def _wrote_head(cycle: RequestResponseCycle, message: Any) -> bool:
     if type(headers) is not list and type(headers) is not tuple:  # an iterator read here would be gone for uvicorn
         return False
     line = STATUS_LINE.get(message.get("status"))
-    found = None if line is None else render(line, (*cycle.default_headers, *headers))
+    try:
+        found = None if line is None else render(line, (*cycle.default_headers, *headers))
+    except TypeError:  # a name that is no hashable bytes (a bytearray, which uvicorn takes; a str, which it refuses)
+        return False
     if found is None:
         return False
     cycle.response_started = True

@@ -109,6 +109,9 @@ CASES: dict[str, tuple[list[Any], dict[str, Any]]] = {
     "a value with NUL": (response([(b"content-length", b"5"), (b"x-a", b"b\x00")]), {}),
     "a value with DEL": (response([(b"content-length", b"5"), (b"x-a", b"\x7f")]), {}),
     "a status uvicorn does not know": (response([(b"content-length", b"5")], status=799), {}),
+    "a bytearray name and value": (response([(b"content-length", b"5"), (bytearray(b"X-A"), bytearray(b"b"))]), {}),
+    "a str name": (response([(b"content-length", b"5"), ("x-a", b"b")]), {}),
+    "a str value": (response([(b"content-length", b"5"), (b"x-a", "b")]), {}),
     "a body before the head": ([{"type": "http.response.body", "body": b"x"}], {}),
 }
 
