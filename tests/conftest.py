@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import MockServer, Settings, create_app
+from mockserver.protocol import head
 
 PAT = "test-pat"
 
@@ -68,3 +70,22 @@ def app_client() -> Iterator[AppClientFactory]:
     yield build
     for test_client in made:
         test_client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def lean_heads(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> list[bytes]:
+    """The response heads the protocol's lean path wrote from now on. The bytes would be the same either way: only this
+    shows uvicorn's path was not taken (an uvicorn change that stops the lean path from applying would otherwise go
+    unnoticed)."""
+    caplog.set_level(logging.WARNING, logger="uvicorn.access")  # as the server runs it (another test may lower it)
+    written: list[bytes] = []
+    original = head.render
+
+    def counted(line: bytes, headers: Any) -> tuple[bytes, int] | None:
+        found = original(line, headers)
+        if found is not None:
+            written.append(found[0])
+        return found
+
+    monkeypatch.setattr(head, "render", counted)
+    return written
