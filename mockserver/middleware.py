@@ -25,7 +25,9 @@ BODY_TIMEOUT_S = 30.0
 CONTROL_PATH = "/__mock__/"
 BODY_HELD = "clarifai_mock.body_held"
 """A scope key the mock's own server protocol sets (``protocol.HttpProtocol``) when it already holds a request's whole
-body as the app starts: reading it cannot wait, so the guard skips the deadline's registration for it."""
+body as the app starts: reading it cannot wait, so the guard skips the deadline's registration for it. ``True``, or
+the body itself when the protocol took it from uvicorn's request cycle before the app started: the guard's reader
+then hands it over without going through uvicorn's ``receive``."""
 
 
 def body_timeout() -> errors.ApiError:
@@ -126,7 +128,7 @@ class _BodyReader:
         limit: int,
         loop: asyncio.AbstractEventLoop,
         deadlines: _Deadlines,
-        held: bool = False,
+        held: bool | bytes = False,
     ) -> None:
         self.receive, self.limit, self.deadlines = receive, limit, deadlines
         self.received, self.done, self.held = 0, False, held
@@ -135,7 +137,12 @@ class _BodyReader:
     async def __call__(self) -> Message:
         if self.done:  # later receives wait for a disconnect during the response: no deadline on those
             return await self.receive()
-        message = await self.receive() if self.held else await self._before_deadline()
+        held = self.held
+        if type(held) is bytes:  # the whole body, taken from uvicorn's cycle before the app started
+            self.held = True
+            message: Message = {"type": "http.request", "body": held, "more_body": False}
+        else:
+            message = await self.receive() if held else await self._before_deadline()
         self.done = message["type"] != "http.request" or not message.get("more_body", False)
         self.received += len(message.get("body", b""))
         if self.received > self.limit:
@@ -192,7 +199,7 @@ class RequestGuard:
 
         try:
             self._admit(scope)
-            await app(scope, self._reader(receive, BODY_HELD in scope), send_with_id)
+            await app(scope, self._reader(receive, scope.get(BODY_HELD, False)), send_with_id)
         except StreamDisconnect:
             raise
         except ClientDisconnect:  # the client hung up mid-upload: nobody is left to answer, and it is no bug
@@ -205,7 +212,7 @@ class RequestGuard:
             if not started:
                 await self._send_error(scope, errors.internal_error(), send_with_id)
 
-    def _reader(self, receive: Receive, held: bool = False) -> _BodyReader:
+    def _reader(self, receive: Receive, held: bool | bytes = False) -> _BodyReader:
         loop = asyncio.get_running_loop()
         last = self._last
         if last is not None and last[0]() is loop:  # skips the weak-keyed lookup, which makes a weak reference

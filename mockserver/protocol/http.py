@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
+from uvicorn.protocols.http.flow_control import HIGH_WATER_LIMIT
 
 from mockserver.middleware import BODY_HELD
 from mockserver.protocol.coalesced import Coalesced
@@ -51,12 +52,26 @@ def _served(app: Any, lean: bool) -> Any:
     return serve
 
 
+def _taken(cycle: Any) -> bytes | bool:
+    """The body of a request whose head and whole body came in one ``data_received``, moved out of uvicorn's cycle for
+    the guard's reader to hand over: its app has not run yet (its task starts on the next turn of the loop), so
+    nothing has read any of it, and uvicorn's ``receive`` (two coroutines, an event, a copy) is skipped for it.
+    ``True`` where uvicorn's ``receive`` must run: a client waiting for ``100 Continue`` is sent it there, and a body
+    past uvicorn's high-water mark paused reading, which only that ``receive`` resumes."""
+    if cycle.waiting_for_100_continue or len(cycle.body) > HIGH_WATER_LIMIT:
+        return True
+    body = bytes(cycle.body)
+    cycle.body = bytearray()  # as uvicorn's receive leaves it: a later receive gets an empty last message
+    return body
+
+
 class HttpProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
     """uvicorn's HTTP protocol (httptools when installed, else h11) writing through a ``Coalesced`` transport, with a
     deadline for the request head: a connection whose head is late is closed (uvicorn has no such timeout of its
     own; its keep-alive timer stops at the first byte of the next request). It also marks a request whose whole body
-    it already holds (``BODY_HELD``), runs uvicorn's proxy-header middleware only where forwarded headers came, and
-    (httptools) writes the usual response heads through ``head.lean_send``."""
+    it already holds (``BODY_HELD``: the body itself when it came with the head), runs uvicorn's proxy-header
+    middleware only where forwarded headers came, and (httptools) writes the usual response heads through
+    ``head.lean_send``."""
 
     app: Any
     cycle: Any
@@ -75,10 +90,11 @@ class HttpProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
         self._arm_head()
 
     def data_received(self, data: bytes) -> None:
+        before = self.cycle
         AutoHTTPProtocol.data_received(self, data)
         cycle = self.cycle
         if cycle is not None and not cycle.more_body:  # the whole body is here: the app's reads of it cannot wait
-            cycle.scope[BODY_HELD] = True
+            cycle.scope[BODY_HELD] = _taken(cycle) if cycle is not before else True
         if self._head_timer is not None:
             if cycle is not self._head_cycle:  # a new request's head is complete
                 self._head_timer.cancel()
