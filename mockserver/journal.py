@@ -8,9 +8,8 @@ import threading
 import time
 from array import array
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Protocol
 
 from mockserver.json_body import decode_json_object
 from mockserver.types import JSON
@@ -74,6 +73,14 @@ def _decoded(body: bytes) -> JSON:
     return value if isinstance(value, dict) else {"value": value}
 
 
+class Reportable(Protocol):
+    """What a generated reply's entry keeps of its miss (``fixtures.store.Miss``): the near-miss report, on demand."""
+
+    def report(self) -> str:
+        """The report, built now."""
+        ...
+
+
 class _DecodedOnRead:
     """The ``request`` field: a dict given as is, or ``request_body`` decoded the first time it is read. The pipeline
     keeps the bytes it received: most entries are never read, and bytes cost a journal of a thousand entries far less
@@ -120,7 +127,7 @@ class JournalEntry:
     streaming: bool = False  # the stream is being written now (frames still to come)
     error: str | None = None  # an error answer's message
     body: bytes | None = field(default=None, repr=False, compare=False)  # raw reply, decoded only if someone reads
-    miss: Callable[[], str] | None = field(default=None, repr=False, compare=False)  # builds the near-miss report
+    miss: Reportable | None = field(default=None, repr=False, compare=False)  # builds the near-miss report if read
     request_body: bytes | None = field(default=None, repr=False, compare=False)  # decoded into ``request`` if read
     # A stream sent as one body, kept whole: ``to_json`` cuts it into ``frames`` (all timed at ``latency_ms``, when it
     # went out), as it decodes ``body`` into ``response``; most entries are never read.
@@ -146,7 +153,7 @@ class JournalEntry:
     def report(self) -> str | None:
         """The near-miss report of an unmatched request (built now if it was deferred), else ``None``."""
         if self.near_miss is None and self.miss is not None:
-            self.near_miss = self.miss()
+            self.near_miss = self.miss.report()
         return self.near_miss
 
     @property

@@ -58,7 +58,7 @@ def unmatched(
     if is_strict(ctx, entry, headers or {}):
         entry.near_miss = miss.report()
         raise errors.no_fixture_matched(entry.near_miss)
-    entry.miss = miss.report  # generated replies keep their report for the journal, built only if someone reads it
+    entry.miss = miss  # generated replies keep their miss for the journal: the report is built only if read
     entry.generated = True
     return TO_GENERATE, GENERATED
 

@@ -245,6 +245,17 @@ def test_journal_records_hits_and_misses_without_the_pat(api: TestClient) -> Non
     assert journal(api, limit=0) == []
 
 
+def test_a_generated_replys_journal_entry_has_its_near_miss_report_built_when_read(control_app: AppFactory) -> None:
+    api = control_app(fixtures=[DATA / "valid.json"], no_match="generate")
+    api.post(FIXTURES, json={"name": "pat-bound", "match": {"pat": PAT, "user": "mine"}, "reply": {"content": "ok"}})
+    assert chat(api, "this is mine", pat=OTHER_PAT, namespace="t2").status_code == 200
+    [entry] = journal(api, namespace="t2")
+    assert entry["generated"] is True
+    assert entry["fixture"] is None
+    assert entry["near_miss"].splitlines()[1] == "  - 'pat-bound' (runtime): pat: the caller's PAT differs"
+    assert journal(api, namespace="t2")[0]["near_miss"] == entry["near_miss"]  # read again: the same report
+
+
 def test_journal_keeps_the_near_miss_report(control_app: AppFactory) -> None:
     api = control_app(fixtures=[DATA / "valid.json"])
     api.post(FIXTURES, json={"name": "pat-bound", "match": {"pat": PAT, "user": "mine"}, "reply": {"content": "ok"}})
