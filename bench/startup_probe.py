@@ -1,9 +1,30 @@
 """Run in a fresh process by run.py: prints seconds for ``import mockserver``, for the pytest plugin's session
-server to start (import the server, create the app, bind, start the thread), and for its first chat request."""
+server to start (import the server, create the app, bind, start the thread), and for its first chat request.
+
+``python startup_probe.py deps`` prints the seconds for importing only the third-party modules that start-up loads
+(starlette, uvicorn, pydantic-settings with pydantic, pyyaml, orjson: the floor no code of ours can go under);
+``python startup_probe.py session`` imports openai and pytest first, as
+a test session has by the time its first test asks for the server, and prints the same three numbers."""
 
 from __future__ import annotations
 
+import sys
 import time
+
+MODE = sys.argv[1] if len(sys.argv) > 1 else "fresh"
+if MODE == "deps":
+    started = time.perf_counter()
+    import orjson  # noqa: F401
+    import pydantic_settings  # noqa: F401
+    import starlette.applications  # noqa: F401
+    import uvicorn.protocols.http.httptools_impl  # noqa: F401
+    import yaml  # noqa: F401
+
+    print(f"{time.perf_counter() - started:.6f}")
+    raise SystemExit(0)
+if MODE == "session":
+    import openai  # noqa: F401
+    import pytest  # noqa: F401
 
 started = time.perf_counter()
 import mockserver  # noqa: E402
