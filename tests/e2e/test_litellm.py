@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import os
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,6 +43,26 @@ def mock() -> Iterator[MockServer]:
         if callable(close) and not inspect.iscoroutinefunction(close):
             close()
     litellm.in_memory_llm_clients_cache.flush_cache()
+    _close_main_thread_loop()
+
+
+def _close_main_thread_loop() -> None:
+    """Close the loop LiteLLM's synchronous calls made asyncio create for the main thread, and never close.
+
+    Left open, the next ``asyncio.run`` in this process replaces it, the dropped loop warns when it is collected, and
+    pytest's check for unraisable warnings fails the whole session (seen running this module before
+    ``test_sdk_chat.py``)."""
+    with warnings.catch_warnings():
+        # Newer Pythons deprecate the policy API, and warn when (3.12, 3.13) or raise where (3.14) no loop is set.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        policy = asyncio.get_event_loop_policy()
+        try:
+            loop = policy.get_event_loop()
+        except RuntimeError:
+            return
+        if not loop.is_running():
+            loop.close()
+            policy.set_event_loop(None)  # what asyncio.run leaves behind too
 
 
 def _ask(mock: MockServer, model: str = MODEL, **extra: Any) -> Any:
