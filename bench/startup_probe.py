@@ -2,9 +2,9 @@
 server to start (import the server, create the app, bind, start the thread), and for its first chat request.
 
 ``python startup_probe.py deps`` prints the seconds for importing only the third-party modules that start-up loads
-(starlette, uvicorn, pydantic-settings with pydantic, pyyaml, orjson: the floor no code of ours can go under);
-``python startup_probe.py session`` imports openai and pytest first, as
-a test session has by the time its first test asks for the server, and prints the same three numbers."""
+(starlette, uvicorn, pydantic-settings with pydantic, pyyaml, orjson: the floor no code of ours can go under).
+``python startup_probe.py session`` imports openai and pytest first, as a test session has by the time its first
+test asks for the server, and prints the same three numbers."""
 
 from __future__ import annotations
 
